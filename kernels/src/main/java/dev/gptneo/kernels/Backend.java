@@ -1,0 +1,86 @@
+package dev.gptneo.kernels;
+
+/**
+ * The arithmetic a transformer needs, on tensors the backend owns. The model graph holds
+ * {@link Tensor} handles and calls these operations in order; it never touches elements, so a
+ * backend may keep everything on a GPU and only {@link #read} crosses back to the host.
+ *
+ * <p>Every operation works on a batch of rows (one row per token), so prompt processing and
+ * batched decoding share the same calls. Unless stated otherwise, {@code out} must not alias an
+ * input. Operations may run asynchronously; {@link #read} returns only once all earlier
+ * operations that write its source have completed.
+ *
+ * <p>A backend instance is used by one thread at a time (it may use many internally).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** The registry name: {@code scalar}, {@code vector}, {@code opencl}. */
+    String name();
+
+    /** One line for the start-up log: device, threads, anything a benchmark reader needs. */
+    String description();
+
+    /**
+     * Takes ownership of a weight. {@code storage} is the source's dtype (keep as is) or
+     * {@link DType#Q8_0} (quantize); a backend that cannot store a format says so with an
+     * {@link UnsupportedOperationException} naming it.
+     */
+    Tensor weight(HostTensor source, DType storage);
+
+    /** A new F32 tensor of zeros. */
+    Tensor allocate(int rows, int cols);
+
+    /** Copies {@code rows × cols} host floats into an F32 tensor. */
+    void write(Tensor dst, float[] src);
+
+    /** Copies an F32 tensor to the host; waits for pending work. */
+    void read(Tensor src, float[] dst);
+
+    /** {@code out[r] = wte[ids[r]] + wpe[positions[r]]}. */
+    void embed(Tensor wte, Tensor wpe, int[] ids, int[] positions, Tensor out);
+
+    /** Row-wise layer norm: {@code out[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta}. */
+    void layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor out);
+
+    /**
+     * {@code out[r] = x[r] · wᵀ (+ bias)}: {@code w} is {@code n × k} as PyTorch's
+     * {@code nn.Linear} stores it, {@code x} is {@code rows × k}, {@code out} {@code rows × n};
+     * {@code bias} (one row of n) may be null.
+     */
+    void matmul(Tensor x, Tensor w, Tensor bias, Tensor out);
+
+    /** In place: {@code x = gelu_new(x)}, the tanh approximation GPT-2 and GPT-Neo use. */
+    void geluNew(Tensor x);
+
+    /** In place: {@code acc += x}. */
+    void add(Tensor acc, Tensor x);
+
+    /**
+     * Causal multi-head attention for one sequence, without 1/sqrt(d) scaling (GPT-Neo).
+     *
+     * <p>{@code q}, {@code k}, {@code v} are {@code rows × hidden} for positions
+     * {@code past … past+rows-1}. Earlier positions come from the cache tensors
+     * ({@code capacity × hidden}), where position {@code p} lies in row {@code p % capacity};
+     * the cache must already hold every earlier position the mask lets a row see.
+     * A row at position {@code i} attends to {@code j ≤ i}, and, when {@code window > 0},
+     * only to {@code j > i - window}. {@code out} is {@code rows × hidden}, heads concatenated.
+     */
+    void attention(Tensor q, Tensor k, Tensor v, Tensor cacheK, Tensor cacheV,
+                   int past, int heads, int window, Tensor out);
+
+    /**
+     * Stores the rows of {@code k} and {@code v} (positions {@code past…}) in their cache rows;
+     * when there are more rows than the cache's capacity, only the last {@code capacity} remain.
+     */
+    void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past);
+
+    /** Copies {@code count} rows from {@code src} (starting at {@code srcRow}) into {@code dst}. */
+    void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count);
+
+    /** Frees a tensor now rather than when the backend closes. */
+    void free(Tensor tensor);
+
+    /** Frees everything this backend owns. */
+    @Override
+    void close();
+}

@@ -1,0 +1,43 @@
+package dev.gptneo.model;
+
+import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.Tensor;
+
+/** Scratch tensors for a forward pass over a given number of rows, reused between calls. */
+final class Activations {
+    final int rows;
+    final Tensor x;
+    final Tensor normed;
+    final Tensor q;
+    final Tensor k;
+    final Tensor v;
+    final Tensor attended;
+    final Tensor projected;
+    final Tensor mlp;
+    final Tensor last;
+    final Tensor lastNormed;
+    final Tensor logits;
+    private final Backend backend;
+
+    Activations(ModelConfig c, Backend backend, int rows) {
+        this.backend = backend;
+        this.rows = rows;
+        x = backend.allocate(rows, c.hidden());
+        normed = backend.allocate(rows, c.hidden());
+        q = backend.allocate(rows, c.hidden());
+        k = backend.allocate(rows, c.hidden());
+        v = backend.allocate(rows, c.hidden());
+        attended = backend.allocate(rows, c.hidden());
+        projected = backend.allocate(rows, c.hidden());
+        mlp = backend.allocate(rows, c.intermediate());
+        last = backend.allocate(1, c.hidden());
+        lastNormed = backend.allocate(1, c.hidden());
+        logits = backend.allocate(1, c.vocabSize());
+    }
+
+    void free() {
+        for (Tensor t : new Tensor[] {x, normed, q, k, v, attended, projected, mlp, last, lastNormed, logits}) {
+            backend.free(t);
+        }
+    }
+}

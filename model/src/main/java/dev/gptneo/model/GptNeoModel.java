@@ -1,0 +1,156 @@
+package dev.gptneo.model;
+
+import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.DType;
+import dev.gptneo.model.checkpoint.Checkpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The GPT-Neo graph (as Hugging Face's {@code modeling_gpt_neo.py}) over a {@link Backend}:
+ * pre-LN blocks, unscaled causal attention alternating global and local layers, a gelu_new MLP,
+ * a final layer norm and the head tied to the token embedding.
+ *
+ * <p>Not thread-safe: one forward pass at a time (a backend is used by one thread at a time).
+ */
+public final class GptNeoModel implements AutoCloseable {
+
+    private final ModelConfig config;
+    private final Backend backend;
+    private final WeightSource source;
+    private final ModelWeights weights;
+    private final DType weightFormat;
+    private Activations oneRow;
+    private Activations manyRows;
+
+    private GptNeoModel(ModelConfig config, Backend backend, WeightSource source, DType quantize) {
+        this.config = config;
+        this.backend = backend;
+        this.source = source;
+        this.weights = ModelWeights.load(config, source, backend, quantize);
+        this.weightFormat = quantize != null ? quantize : weights.wte().dtype();
+    }
+
+    /**
+     * Loads a Hugging Face GPT-Neo folder onto {@code backend}.
+     *
+     * @param quantize {@link DType#Q8_0} to quantize the matrices at load, or null
+     * @throws CheckpointException naming the file and tensor or field that is wrong
+     */
+    public static GptNeoModel load(Path dir, Backend backend, DType quantize) throws IOException {
+        ModelConfig config = ModelConfig.load(dir);
+        Checkpoint checkpoint = Checkpoint.open(dir);
+        return fromSource(config, checkpoint, backend, quantize);
+    }
+
+    /** A model over any weight source; the model owns and closes the source. */
+    public static GptNeoModel fromSource(ModelConfig config, WeightSource source, Backend backend, DType quantize) {
+        try {
+            return new GptNeoModel(config, backend, source, quantize);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** The format the matrices are computed in: the checkpoint's, or Q8_0 when quantized. */
+    public DType weightFormat() {
+        return weightFormat;
+    }
+
+    public KvCache newCache() {
+        return new KvCache(config, backend);
+    }
+
+    /**
+     * Runs {@code ids} at the next positions of {@code cache}, extends the cache, and writes the
+     * logits of the last of them into {@code logits} (vocab_size floats).
+     *
+     * @throws IllegalArgumentException when the positions would pass max_position_embeddings or
+     *     an id is outside the vocabulary
+     */
+    public void forward(KvCache cache, int[] ids, float[] logits) {
+        int past = cache.length();
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("no tokens to process");
+        }
+        if (past + ids.length > config.maxPositions()) {
+            throw new IllegalArgumentException("context of " + (past + ids.length)
+                    + " tokens exceeds max_position_embeddings " + config.maxPositions());
+        }
+        int[] positions = new int[ids.length];
+        for (int r = 0; r < ids.length; r++) {
+            if (ids[r] < 0 || ids[r] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[r] + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+            positions[r] = past + r;
+        }
+        Activations a = scratch(ids.length);
+        backend.embed(weights.wte(), weights.wpe(), ids, positions, a.x);
+        for (int l = 0; l < config.layers(); l++) {
+            block(weights.layers().get(l), cache, l, past, a);
+        }
+        backend.copyRows(a.x, ids.length - 1, a.last, 0, 1);
+        backend.layerNorm(a.last, weights.lnfGamma(), weights.lnfBeta(), config.layerNormEps(), a.lastNormed);
+        backend.matmul(a.lastNormed, weights.wte(), null, a.logits);
+        backend.read(a.logits, logits);
+        cache.advance(ids.length);
+    }
+
+    private void block(LayerWeights w, KvCache cache, int layer, int past, Activations a) {
+        float eps = config.layerNormEps();
+        backend.layerNorm(a.x, w.ln1Gamma(), w.ln1Beta(), eps, a.normed);
+        backend.matmul(a.normed, w.query(), null, a.q);
+        backend.matmul(a.normed, w.key(), null, a.k);
+        backend.matmul(a.normed, w.value(), null, a.v);
+        backend.attention(a.q, a.k, a.v, cache.keys(layer), cache.values(layer),
+                past, config.heads(), config.window(layer), a.attended);
+        backend.cacheWrite(a.k, a.v, cache.keys(layer), cache.values(layer), past);
+        backend.matmul(a.attended, w.outWeight(), w.outBias(), a.projected);
+        backend.add(a.x, a.projected);
+
+        backend.layerNorm(a.x, w.ln2Gamma(), w.ln2Beta(), eps, a.normed);
+        backend.matmul(a.normed, w.fcWeight(), w.fcBias(), a.mlp);
+        backend.geluNew(a.mlp);
+        backend.matmul(a.mlp, w.projWeight(), w.projBias(), a.projected);
+        backend.add(a.x, a.projected);
+    }
+
+    /** Scratch for {@code rows} rows: decode steps keep one set, prompts share another. */
+    private Activations scratch(int rows) {
+        if (rows == 1) {
+            if (oneRow == null) {
+                oneRow = new Activations(config, backend, 1);
+            }
+            return oneRow;
+        }
+        if (manyRows == null || manyRows.rows != rows) {
+            if (manyRows != null) {
+                manyRows.free();
+            }
+            manyRows = new Activations(config, backend, rows);
+        }
+        return manyRows;
+    }
+
+    /** Frees the backend tensors and the host weights; the backend itself stays open. */
+    @Override
+    public void close() {
+        for (Activations a : new Activations[] {oneRow, manyRows}) {
+            if (a != null) {
+                a.free();
+            }
+        }
+        weights.all().forEach(backend::free);
+        source.close();
+    }
+}
