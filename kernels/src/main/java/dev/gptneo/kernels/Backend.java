@@ -49,6 +49,15 @@ public interface Backend extends AutoCloseable {
      */
     void matmul(Tensor x, Tensor w, Tensor bias, Tensor out);
 
+    /**
+     * {@code out = gelu_new(x · wᵀ + bias)}: the MLP's first half. Backends may apply the gelu
+     * while the products are still in cache instead of making a second pass over {@code out}.
+     */
+    default void matmulGelu(Tensor x, Tensor w, Tensor bias, Tensor out) {
+        matmul(x, w, bias, out);
+        geluNew(out);
+    }
+
     /** In place: {@code x = gelu_new(x)}, the tanh approximation GPT-2 and GPT-Neo use. */
     void geluNew(Tensor x);
 

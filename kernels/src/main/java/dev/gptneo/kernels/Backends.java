@@ -1,6 +1,7 @@
 package dev.gptneo.kernels;
 
 import dev.gptneo.kernels.scalar.ScalarBackendProvider;
+import dev.gptneo.kernels.vector.VectorBackendProvider;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -14,7 +15,7 @@ public final class Backends {
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 
     private static final List<BackendProvider> PROVIDERS = List.of(
-            new ScalarBackendProvider());
+            new ScalarBackendProvider(), new VectorBackendProvider());
 
     private Backends() {
     }

@@ -119,8 +119,7 @@ public final class GptNeoModel implements AutoCloseable {
         backend.add(a.x, a.projected);
 
         backend.layerNorm(a.x, w.ln2Gamma(), w.ln2Beta(), eps, a.normed);
-        backend.matmul(a.normed, w.fcWeight(), w.fcBias(), a.mlp);
-        backend.geluNew(a.mlp);
+        backend.matmulGelu(a.normed, w.fcWeight(), w.fcBias(), a.mlp);
         backend.matmul(a.mlp, w.projWeight(), w.projBias(), a.projected);
         backend.add(a.x, a.projected);
     }

@@ -3,6 +3,7 @@ package dev.gptneo.kernels.scalar;
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
+import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
 
 /**
@@ -23,10 +24,13 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public Tensor weight(HostTensor source, DType storage) {
+        if (storage == DType.Q8_0) {
+            return new ScalarTensor.Quantized(Q8Matrix.quantize(source));
+        }
         if (storage != source.dtype()) {
             throw new UnsupportedOperationException(
-                    "scalar backend keeps weights as stored; cannot convert " + source.name()
-                            + " from " + source.dtype() + " to " + storage);
+                    "scalar backend keeps weights as stored or quantizes them to Q8_0; cannot convert "
+                            + source.name() + " from " + source.dtype() + " to " + storage);
         }
         return new ScalarTensor.Host(source);
     }

@@ -2,9 +2,13 @@ package dev.gptneo.kernels.scalar;
 
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
+import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
 
-/** The scalar backend's tensors: heap activations, or a weight read in place from host memory. */
+/**
+ * The scalar backend's tensors: heap activations, a weight read in place from host memory, or a
+ * weight quantized to Q8_0 at load.
+ */
 sealed interface ScalarTensor extends Tensor {
 
     /** Element at row-major {@code index}, widened to float. */
@@ -43,6 +47,29 @@ sealed interface ScalarTensor extends Tensor {
         @Override
         public float get(long index) {
             return source.get(index);
+        }
+    }
+
+    /** A weight quantized at load; dequantized element by element when read. */
+    record Quantized(Q8Matrix matrix) implements ScalarTensor {
+        @Override
+        public int rows() {
+            return matrix.rows();
+        }
+
+        @Override
+        public int cols() {
+            return matrix.cols();
+        }
+
+        @Override
+        public DType dtype() {
+            return DType.Q8_0;
+        }
+
+        @Override
+        public float get(long index) {
+            return matrix.get(index);
         }
     }
 }

@@ -1,0 +1,207 @@
+package dev.gptneo.kernels.vector;
+
+import static dev.gptneo.kernels.vector.Lanes.FLOATS;
+import static dev.gptneo.kernels.vector.Lanes.LENGTH;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@code out = x · wᵀ + bias}, optionally followed by gelu_new, for one row (decode) or many
+ * (prefill). One instance per backend, reused for every call, so a call allocates nothing.
+ *
+ * <p>Work is split over panels of weight rows (= output columns): each worker takes a contiguous
+ * range, so every weight byte is read from memory by one thread, once per call. A panel is
+ * widened to floats into the worker's buffer, then every row of {@code x} is multiplied against
+ * it in 4 × 4 register tiles: 16 independent accumulators hide the FMA latency and each loaded
+ * vector feeds four FMAs, which keeps the loop FMA-bound rather than load-bound. The widening
+ * is paid once per panel, not once per row of {@code x}.
+ *
+ * <p>With fewer than {@link #TILE} rows (decode) a panel is 4 weight rows, small enough for L1,
+ * and the kernel streams the weights at memory speed. With more, a panel is 16 weight rows, so
+ * the four rows of {@code x} a tile reads stay in L1 across the panel's four tiles.
+ */
+final class Matmul implements WorkerPool.Task {
+
+    static final int TILE = 4;
+    private static final int WIDE_PANEL = 4 * TILE;
+
+    private final float[][] buffers;
+    private final float[][] sums;
+
+    // The operands of the call in progress.
+    private float[] x;
+    private Weight w;
+    private float[] bias;
+    private float[] out;
+    private int rows;
+    private int k;
+    private int n;
+    private int panel;
+    private boolean gelu;
+
+    Matmul(int workers) {
+        buffers = new float[workers][];
+        sums = new float[workers][TILE * TILE];
+    }
+
+    /**
+     * @param bias n floats, or null
+     * @param gelu whether to apply gelu_new to the result (while it is still in cache)
+     */
+    void multiply(WorkerPool pool, Activation x, Weight w, float[] bias, Activation out, boolean gelu) {
+        if (w.cols() != x.cols() || out.cols() != w.rows() || out.rows() != x.rows()) {
+            throw new IllegalArgumentException("matmul shapes: x " + x.rows() + "x" + x.cols() + ", w "
+                    + w.rows() + "x" + w.cols() + ", out " + out.rows() + "x" + out.cols());
+        }
+        this.x = x.data();
+        this.w = w;
+        this.bias = bias;
+        this.out = out.data();
+        this.rows = x.rows();
+        this.k = x.cols();
+        this.n = w.rows();
+        this.panel = rows >= TILE ? WIDE_PANEL : TILE;
+        this.gelu = gelu;
+        try {
+            pool.run(this);
+        } finally {
+            this.x = null;
+            this.w = null;
+            this.bias = null;
+            this.out = null;
+        }
+    }
+
+    @Override
+    public void run(int worker, int workers) {
+        int panels = (n + panel - 1) / panel;
+        int from = (int) ((long) panels * worker / workers);
+        int to = (int) ((long) panels * (worker + 1) / workers);
+        float[] buffer = buffer(worker);
+        float[] s = sums[worker];
+        for (int p = from; p < to; p++) {
+            int j0 = p * panel;
+            int valid = Math.min(panel, n - j0);
+            // Rows of the last panel past n keep stale floats: their results are never stored.
+            w.decodeRows(j0, valid, buffer, 0);
+            int r = 0;
+            for (; r + TILE <= rows; r += TILE) {
+                for (int t = 0; t < valid; t += TILE) {
+                    tile4x4(x, r * k, buffer, t * k, k, s);
+                    store(s, TILE, r, t, j0, Math.min(TILE, valid - t), buffer);
+                }
+            }
+            for (; r < rows; r++) {
+                for (int t = 0; t < valid; t += TILE) {
+                    tile1x4(x, r * k, buffer, t * k, k, s);
+                    store(s, 1, r, t, j0, Math.min(TILE, valid - t), buffer);
+                }
+            }
+            if (gelu) {
+                for (int row = 0; row < rows; row++) {
+                    VectorMath.gelu(out, row * n + j0, valid);
+                }
+            }
+        }
+    }
+
+    private float[] buffer(int worker) {
+        float[] b = buffers[worker];
+        if (b == null || b.length < panel * k) {
+            b = new float[Math.max(WIDE_PANEL, panel) * k];
+            buffers[worker] = b;
+        }
+        return b;
+    }
+
+    /**
+     * Writes a tile's sums to {@code out}: adds the columns past the last full vector (scalar) and
+     * the bias, and skips the panel rows that lie beyond n.
+     */
+    private void store(float[] s, int tileRows, int r0, int t, int j0, int cols, float[] buffer) {
+        int tail = FLOATS.loopBound(k);
+        for (int rr = 0; rr < tileRows; rr++) {
+            int xo = (r0 + rr) * k;
+            for (int cc = 0; cc < cols; cc++) {
+                int wo = (t + cc) * k;
+                float v = s[rr * TILE + cc];
+                for (int i = tail; i < k; i++) {
+                    v += x[xo + i] * buffer[wo + i];
+                }
+                int j = j0 + t + cc;
+                out[(r0 + rr) * n + j] = bias == null ? v : v + bias[j];
+            }
+        }
+    }
+
+    /** Dot products of 4 rows of x (from x0, stride k) with 4 weight rows (from w0, stride k). */
+    private static void tile4x4(float[] x, int x0, float[] w, int w0, int k, float[] s) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+        int w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+        for (int i = 0, bound = FLOATS.loopBound(k); i < bound; i += LENGTH) {
+            FloatVector b0 = FloatVector.fromArray(FLOATS, w, w0 + i);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, w, w1 + i);
+            FloatVector b2 = FloatVector.fromArray(FLOATS, w, w2 + i);
+            FloatVector b3 = FloatVector.fromArray(FLOATS, w, w3 + i);
+            FloatVector a = FloatVector.fromArray(FLOATS, x, x0 + i);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            c03 = a.fma(b3, c03);
+            a = FloatVector.fromArray(FLOATS, x, x1 + i);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            c13 = a.fma(b3, c13);
+            a = FloatVector.fromArray(FLOATS, x, x2 + i);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            c23 = a.fma(b3, c23);
+            a = FloatVector.fromArray(FLOATS, x, x3 + i);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            c33 = a.fma(b3, c33);
+        }
+        // Lane sums only once per tile, outside the loop: reductions are shuffles, not FMAs.
+        s[0] = c00.reduceLanes(VectorOperators.ADD);
+        s[1] = c01.reduceLanes(VectorOperators.ADD);
+        s[2] = c02.reduceLanes(VectorOperators.ADD);
+        s[3] = c03.reduceLanes(VectorOperators.ADD);
+        s[4] = c10.reduceLanes(VectorOperators.ADD);
+        s[5] = c11.reduceLanes(VectorOperators.ADD);
+        s[6] = c12.reduceLanes(VectorOperators.ADD);
+        s[7] = c13.reduceLanes(VectorOperators.ADD);
+        s[8] = c20.reduceLanes(VectorOperators.ADD);
+        s[9] = c21.reduceLanes(VectorOperators.ADD);
+        s[10] = c22.reduceLanes(VectorOperators.ADD);
+        s[11] = c23.reduceLanes(VectorOperators.ADD);
+        s[12] = c30.reduceLanes(VectorOperators.ADD);
+        s[13] = c31.reduceLanes(VectorOperators.ADD);
+        s[14] = c32.reduceLanes(VectorOperators.ADD);
+        s[15] = c33.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** One row of x against 4 weight rows: four independent accumulators, one x load per step. */
+    private static void tile1x4(float[] x, int x0, float[] w, int w0, int k, float[] s) {
+        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
+        int w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+        for (int i = 0, bound = FLOATS.loopBound(k); i < bound; i += LENGTH) {
+            FloatVector a = FloatVector.fromArray(FLOATS, x, x0 + i);
+            c0 = a.fma(FloatVector.fromArray(FLOATS, w, w0 + i), c0);
+            c1 = a.fma(FloatVector.fromArray(FLOATS, w, w1 + i), c1);
+            c2 = a.fma(FloatVector.fromArray(FLOATS, w, w2 + i), c2);
+            c3 = a.fma(FloatVector.fromArray(FLOATS, w, w3 + i), c3);
+        }
+        s[0] = c0.reduceLanes(VectorOperators.ADD);
+        s[1] = c1.reduceLanes(VectorOperators.ADD);
+        s[2] = c2.reduceLanes(VectorOperators.ADD);
+        s[3] = c3.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.gptneo.kernels.vector;
+
+import static dev.gptneo.kernels.vector.Lanes.FLOATS;
+import static dev.gptneo.kernels.vector.Lanes.LENGTH;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** Small vector loops over float arrays shared by the kernels; each handles any length. */
+final class VectorMath {
+
+    private static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
+    private static final float GELU_CUBE = 0.044715f * GELU_C;
+
+    private VectorMath() {
+    }
+
+    /** {@code a[ao…ao+n) · b[bo…bo+n)}. */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+            acc = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    /** {@code y[yo…yo+n) += alpha · x[xo…xo+n)}. */
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector a = FloatVector.broadcast(FLOATS, alpha);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+            FloatVector.fromArray(FLOATS, x, xo + i)
+                    .fma(a, FloatVector.fromArray(FLOATS, y, yo + i))
+                    .intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += alpha * x[xo + i];
+        }
+    }
+
+    /** {@code a[ao…ao+n) *= factor}. */
+    static void scale(float[] a, int ao, int n, float factor) {
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+            FloatVector.fromArray(FLOATS, a, ao + i).mul(factor).intoArray(a, ao + i);
+        }
+        for (; i < n; i++) {
+            a[ao + i] *= factor;
+        }
+    }
+
+    /** Sum of {@code a[ao…ao+n)}. */
+    static float sum(float[] a, int ao, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+            acc = acc.add(FloatVector.fromArray(FLOATS, a, ao + i));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[ao + i];
+        }
+        return sum;
+    }
+
+    /** In place {@code a[i] = exp(a[i] - max)} for the first n; returns their sum. */
+    static float expShifted(float[] a, int n, float max) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+            FloatVector e = FloatVector.fromArray(FLOATS, a, i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(a, i);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            a[i] = (float) Math.exp(a[i] - max);
+            sum += a[i];
+        }
+        return sum;
+    }
+
+    /**
+     * In place gelu_new over {@code a[ao…ao+n)}: {@code 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³)))},
+     * with the tanh from the vector math library.
+     */
+    static void gelu(float[] a, int ao, int n) {
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+            FloatVector v = FloatVector.fromArray(FLOATS, a, ao + i);
+            FloatVector inner = v.mul(v).fma(GELU_CUBE, GELU_C).mul(v);
+            FloatVector half = v.mul(0.5f);
+            inner.lanewise(VectorOperators.TANH).fma(half, half).intoArray(a, ao + i);
+        }
+        for (; i < n; i++) {
+            double v = a[ao + i];
+            a[ao + i] = (float) (0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v))));
+        }
+    }
+}
