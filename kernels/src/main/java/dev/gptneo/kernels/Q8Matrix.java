@@ -30,7 +30,7 @@ public record Q8Matrix(int rows, int cols, byte[] quants, float[] scales) {
 
     /** Bytes a pass over the matrix reads: one per value plus four per block scale. */
     public long byteSize() {
-        return quants.length + 4L * scales.length;
+        return DType.Q8_0.storageBytes(rows, cols);
     }
 
     /**

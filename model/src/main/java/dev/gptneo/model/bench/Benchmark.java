@@ -1,0 +1,157 @@
+package dev.gptneo.model.bench;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.gptneo.kernels.DType;
+import dev.gptneo.kernels.vector.MachineLimits;
+import dev.gptneo.model.GptNeoModel;
+import dev.gptneo.model.KvCache;
+import dev.gptneo.model.ModelConfig;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Measures a model's prefill and decode speed and states them as fractions of what the machine
+ * can do, measured in the same run: decode is memory bound (every weight is read once per
+ * token), prefill is FMA bound (every weight is used once per prompt token).
+ */
+public final class Benchmark {
+
+    /** Decode steps run before timing so that the JIT has compiled the kernels. */
+    private static final int WARMUP_STEPS = 8;
+
+    private Benchmark() {
+    }
+
+    /**
+     * @param threads the backend's worker threads, also used to measure the machine's limits
+     * @param limitsBuffer bytes of the bandwidth probe's buffer ({@link MachineLimits#DEFAULT_BUFFER})
+     */
+    public static Result run(GptNeoModel model, int threads, int promptTokens, int newTokens, long limitsBuffer) {
+        ModelConfig config = model.config();
+        if (promptTokens < 1 || newTokens < 1) {
+            throw new IllegalArgumentException("prompt and new tokens must be at least 1, got "
+                    + promptTokens + " and " + newTokens);
+        }
+        if (promptTokens + newTokens > config.maxPositions()) {
+            throw new IllegalArgumentException(promptTokens + " prompt + " + newTokens + " new tokens exceed the "
+                    + config.maxPositions() + " positions of the model");
+        }
+        int[] prompt = new Random(42).ints(promptTokens, 0, config.vocabSize()).toArray();
+        float[] logits = new float[config.vocabSize()];
+        try (KvCache cache = model.newCache()) {
+            // Warm-up: the same shapes as the timed runs, so C2 compiles every kernel first.
+            model.forward(cache, prompt, logits);
+            decode(model, cache, logits, Math.min(WARMUP_STEPS, newTokens));
+            cache.reset();
+
+            long start = System.nanoTime();
+            model.forward(cache, prompt, logits);
+            double prefillSeconds = (System.nanoTime() - start) * 1e-9;
+            start = System.nanoTime();
+            decode(model, cache, logits, newTokens);
+            double decodeSeconds = (System.nanoTime() - start) * 1e-9;
+
+            MachineLimits limits = MachineLimits.measure(threads, limitsBuffer);
+            return new Result(model.backend().name(), model.weightFormat(), threads, promptTokens, newTokens,
+                    promptTokens / prefillSeconds, newTokens / decodeSeconds,
+                    weightBytesPerToken(config, model.weightFormat()), prefillFlops(config, promptTokens), limits);
+        }
+    }
+
+    /** Greedy decoding of {@code steps} tokens after what the cache holds. */
+    private static void decode(GptNeoModel model, KvCache cache, float[] logits, int steps) {
+        int[] next = new int[1];
+        for (int t = 0; t < steps; t++) {
+            next[0] = argmax(logits);
+            model.forward(cache, next, logits);
+        }
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Weights of the matrices of all blocks (q, k, v, out, fc, proj). */
+    static long blockWeights(ModelConfig c) {
+        long h = c.hidden();
+        return c.layers() * (4 * h * h + 2 * h * c.intermediate());
+    }
+
+    /** Bytes a decode step reads: every block matrix and the head (tied to wte), as stored. */
+    public static long weightBytesPerToken(ModelConfig c, DType format) {
+        long h = c.hidden();
+        long block = 4 * format.storageBytes(h, h) + format.storageBytes(c.intermediate(), h)
+                + format.storageBytes(h, c.intermediate());
+        return c.layers() * block + format.storageBytes(c.vocabSize(), h);
+    }
+
+    /**
+     * FLOPs of a prefill of {@code tokens} tokens from an empty cache: two per block weight per
+     * token, the head for the last position only, and attention (q·k and the weighted sum of v,
+     * over the positions each row sees).
+     */
+    public static double prefillFlops(ModelConfig c, int tokens) {
+        double flops = 2.0 * blockWeights(c) * tokens + 2.0 * c.vocabSize() * c.hidden();
+        for (int layer = 0; layer < c.layers(); layer++) {
+            int window = c.window(layer);
+            for (int i = 0; i < tokens; i++) {
+                int seen = window > 0 ? Math.min(i + 1, window) : i + 1;
+                flops += 4.0 * c.hidden() * seen;
+            }
+        }
+        return flops;
+    }
+
+    /** One benchmark run's figures. */
+    public record Result(String backend, DType dtype, int threads, int promptTokens, int newTokens,
+                         double prefillTokensPerSecond, double decodeTokensPerSecond,
+                         long weightBytesPerToken, double prefillFlops, MachineLimits limits) {
+
+        /** Decode bytes/s over the machine's read bandwidth. */
+        public double decodeBandwidthRatio() {
+            return decodeTokensPerSecond * weightBytesPerToken / limits.bandwidth();
+        }
+
+        /** Prefill FLOP/s over the machine's FMA peak. */
+        public double prefillFmaRatio() {
+            return prefillFlops / (promptTokens / prefillTokensPerSecond) / limits.fmaFlops();
+        }
+
+        public String toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("backend", backend);
+            o.addProperty("dtype", dtype.userName());
+            o.addProperty("threads", threads);
+            o.addProperty("prompt_tokens", promptTokens);
+            o.addProperty("new_tokens", newTokens);
+            o.addProperty("prefill_tokens_per_s", prefillTokensPerSecond);
+            o.addProperty("decode_tokens_per_s", decodeTokensPerSecond);
+            o.addProperty("weight_bytes_per_token", weightBytesPerToken);
+            o.addProperty("prefill_gflop", prefillFlops / 1e9);
+            o.addProperty("bandwidth_gb_s", limits.bandwidthGBs());
+            o.addProperty("fma_gflops", limits.fmaGflops());
+            o.addProperty("decode_bandwidth_ratio", decodeBandwidthRatio());
+            o.addProperty("prefill_fma_ratio", prefillFmaRatio());
+            return new GsonBuilder().create().toJson(o);
+        }
+
+        public String toText() {
+            return String.format(Locale.ROOT, """
+                    backend %s, dtype %s, %d threads
+                    prefill: %d tokens, %.1f tokens/s, %.1f GFLOP/s = %.2f of FMA peak (%.1f GFLOP/s)
+                    decode:  %d tokens, %.2f tokens/s, %.2f GB/s = %.2f of read bandwidth (%.2f GB/s), %.1f MB/token""",
+                    backend, dtype.userName(), threads,
+                    promptTokens, prefillTokensPerSecond, prefillFmaRatio() * limits.fmaGflops(), prefillFmaRatio(),
+                    limits.fmaGflops(),
+                    newTokens, decodeTokensPerSecond, decodeTokensPerSecond * weightBytesPerToken / 1e9,
+                    decodeBandwidthRatio(), limits.bandwidthGBs(), weightBytesPerToken / 1e6);
+        }
+    }
+}

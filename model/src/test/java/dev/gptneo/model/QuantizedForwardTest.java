@@ -1,0 +1,78 @@
+package dev.gptneo.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BackendOptions;
+import dev.gptneo.kernels.Backends;
+import dev.gptneo.kernels.DType;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every backend's Q8_0 path against the scalar one on the fixtures' prompts. Backends quantize
+ * with the same shared quantizer, so their logits must agree as closely as in F32.
+ *
+ * <p>The fixtures cannot judge Q8_0 against the float reference: their random weights make the
+ * logits ill-conditioned (0.1 % noise on the embedding alone already drops the cosine similarity
+ * of some prompts to 0.96), so that judgement is made on a model of realistic width in
+ * {@code QuantizedAccuracyTest}.
+ */
+class QuantizedForwardTest {
+
+    private static final Map<String, GptNeoModel> MODELS = new HashMap<>();
+
+    static Stream<Arguments> backendsAndCases() {
+        return Backends.available().stream()
+                .filter(backend -> !backend.equals("scalar"))
+                .flatMap(backend -> Fixtures.allCases().map(c -> Arguments.of(backend, c)));
+    }
+
+    private static synchronized GptNeoModel model(String backend, String checkpoint) throws Exception {
+        String key = backend + "/" + checkpoint;
+        GptNeoModel model = MODELS.get(key);
+        if (model == null) {
+            Backend b = Backends.create(backend, BackendOptions.DEFAULTS);
+            model = GptNeoModel.load(Fixtures.checkpoint(checkpoint), b, DType.Q8_0);
+            MODELS.put(key, model);
+        }
+        return model;
+    }
+
+    @AfterAll
+    static void closeModels() {
+        MODELS.values().forEach(m -> {
+            m.close();
+            m.backend().close();
+        });
+        MODELS.clear();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("backendsAndCases")
+    void q8LogitsMatchTheScalarQ8Path(String backend, Fixtures.Case c) throws Exception {
+        float[] expected = lastLogits(model("scalar", c.checkpoint()), c.inputIds());
+        GptNeoModel model = model(backend, c.checkpoint());
+        assertEquals(DType.Q8_0, model.weightFormat());
+        float[] actual = lastLogits(model, c.inputIds());
+        double worst = 0;
+        for (int i = 0; i < actual.length; i++) {
+            worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+        }
+        assertTrue(worst <= ForwardFixtureTest.TOLERANCE, "max |logit - scalar Q8 logit| = " + worst);
+    }
+
+    static float[] lastLogits(GptNeoModel model, int[] ids) {
+        float[] logits = new float[model.config().vocabSize()];
+        try (KvCache cache = model.newCache()) {
+            model.forward(cache, ids, logits);
+        }
+        return logits;
+    }
+}
