@@ -17,8 +17,9 @@ import jdk.incubator.vector.VectorOperators;
  * vector feeds four FMAs, which keeps the loop FMA-bound rather than load-bound. The widening
  * is paid once per panel, not once per row of {@code x}.
  *
- * <p>With fewer than {@link #TILE} rows (decode) a panel is 4 weight rows, small enough for L1,
- * and the kernel streams the weights at memory speed. With more, a panel is 16 weight rows, so
+ * <p>With fewer than {@link #TILE} rows (decode) the product is memory bound: a panel is 4
+ * weight rows, multiplied straight from storage where the format allows ({@link StreamedWeight}),
+ * else widened into a buffer small enough for L1. With more rows a panel is 16 weight rows, so
  * the four rows of {@code x} a tile reads stay in L1 across the panel's four tiles.
  */
 final class Matmul implements WorkerPool.Task {
@@ -78,30 +79,57 @@ final class Matmul implements WorkerPool.Task {
         int panels = (n + panel - 1) / panel;
         int from = (int) ((long) panels * worker / workers);
         int to = (int) ((long) panels * (worker + 1) / workers);
-        float[] buffer = buffer(worker);
         float[] s = sums[worker];
-        for (int p = from; p < to; p++) {
-            int j0 = p * panel;
-            int valid = Math.min(panel, n - j0);
-            // Rows of the last panel past n keep stale floats: their results are never stored.
-            w.decodeRows(j0, valid, buffer, 0);
-            int r = 0;
-            for (; r + TILE <= rows; r += TILE) {
-                for (int t = 0; t < valid; t += TILE) {
-                    tile4x4(x, r * k, buffer, t * k, k, s);
-                    store(s, TILE, r, t, j0, Math.min(TILE, valid - t), buffer);
-                }
+        if (rows < TILE && w instanceof StreamedWeight streamed) {
+            for (int p = from; p < to; p++) {
+                streamPanel(streamed, p * panel, s);
             }
-            for (; r < rows; r++) {
-                for (int t = 0; t < valid; t += TILE) {
-                    tile1x4(x, r * k, buffer, t * k, k, s);
-                    store(s, 1, r, t, j0, Math.min(TILE, valid - t), buffer);
-                }
+        } else {
+            float[] buffer = buffer(worker);
+            for (int p = from; p < to; p++) {
+                widenedPanel(p * panel, buffer, s);
             }
-            if (gelu) {
-                for (int row = 0; row < rows; row++) {
-                    VectorMath.gelu(out, row * n + j0, valid);
-                }
+        }
+    }
+
+    /** Up to {@link #TILE} output columns from {@code j0}, each row of x against weights as stored. */
+    private void streamPanel(StreamedWeight weights, int j0, float[] s) {
+        int valid = Math.min(TILE, n - j0);
+        int last = j0 + valid - 1; // past n, repeat the last row: its results are not stored
+        for (int r = 0; r < rows; r++) {
+            weights.dot4(x, r * k, j0, Math.min(j0 + 1, last), Math.min(j0 + 2, last), last, s);
+            store(s, 1, r, j0, valid);
+        }
+        applyGelu(j0, valid);
+    }
+
+    /** {@link #panel} output columns from {@code j0}, against weights widened into {@code buffer}. */
+    private void widenedPanel(int j0, float[] buffer, float[] s) {
+        int valid = Math.min(panel, n - j0);
+        // Rows of the last panel past n keep stale floats: their results are never stored.
+        w.decodeRows(j0, valid, buffer, 0);
+        int r = 0;
+        for (; r + TILE <= rows; r += TILE) {
+            for (int t = 0; t < valid; t += TILE) {
+                tile4x4(x, r * k, buffer, t * k, k, s);
+                addTails(s, TILE, r, buffer, t);
+                store(s, TILE, r, j0 + t, Math.min(TILE, valid - t));
+            }
+        }
+        for (; r < rows; r++) {
+            for (int t = 0; t < valid; t += TILE) {
+                tile1x4(x, r * k, buffer, t * k, k, s);
+                addTails(s, 1, r, buffer, t);
+                store(s, 1, r, j0 + t, Math.min(TILE, valid - t));
+            }
+        }
+        applyGelu(j0, valid);
+    }
+
+    private void applyGelu(int j0, int valid) {
+        if (gelu) {
+            for (int r = 0; r < rows; r++) {
+                VectorMath.gelu(out, r * n + j0, valid);
             }
         }
     }
@@ -115,22 +143,24 @@ final class Matmul implements WorkerPool.Task {
         return b;
     }
 
-    /**
-     * Writes a tile's sums to {@code out}: adds the columns past the last full vector (scalar) and
-     * the bias, and skips the panel rows that lie beyond n.
-     */
-    private void store(float[] s, int tileRows, int r0, int t, int j0, int cols, float[] buffer) {
-        int tail = FLOATS.loopBound(k);
-        for (int rr = 0; rr < tileRows; rr++) {
-            int xo = (r0 + rr) * k;
-            for (int cc = 0; cc < cols; cc++) {
-                int wo = (t + cc) * k;
-                float v = s[rr * TILE + cc];
-                for (int i = tail; i < k; i++) {
-                    v += x[xo + i] * buffer[wo + i];
+    /** Adds the products of the columns past the last full vector, which the tiles leave out. */
+    private void addTails(float[] s, int tileRows, int r0, float[] buffer, int t) {
+        for (int i = FLOATS.loopBound(k); i < k; i++) {
+            for (int rr = 0; rr < tileRows; rr++) {
+                float xi = x[(r0 + rr) * k + i];
+                for (int cc = 0; cc < TILE; cc++) {
+                    s[rr * TILE + cc] += xi * buffer[(t + cc) * k + i];
                 }
-                int j = j0 + t + cc;
-                out[(r0 + rr) * n + j] = bias == null ? v : v + bias[j];
+            }
+        }
+    }
+
+    /** Writes the first {@code cols} columns of a tile's sums, plus the bias, to out. */
+    private void store(float[] s, int tileRows, int r0, int j0, int cols) {
+        for (int rr = 0; rr < tileRows; rr++) {
+            for (int cc = 0; cc < cols; cc++) {
+                int j = j0 + cc;
+                out[(r0 + rr) * n + j] = bias == null ? s[rr * TILE + cc] : s[rr * TILE + cc] + bias[j];
             }
         }
     }

@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * <p>The checkpoint formats are read straight from the memory-mapped file; Q8_0 from the arrays
  * the quantizer made.
  */
-sealed interface Weight extends VectorTensor permits F32Weight, BF16Weight, F16Weight, Q8Weight {
+sealed interface Weight extends VectorTensor permits StreamedWeight, F16Weight {
 
     ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort U16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
