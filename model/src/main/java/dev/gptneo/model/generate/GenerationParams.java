@@ -1,0 +1,108 @@
+package dev.gptneo.model.generate;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How to generate: stopping rules, the sampling recipe and what to report. Defaults follow
+ * Hugging Face's {@code GenerationConfig}: greedy unless {@code sample} is set; when sampling,
+ * temperature 1.0, top_k 50, top_p 1.0.
+ *
+ * @param maxNewTokens the most tokens to generate (≥ 1)
+ * @param minNewTokens end-of-text is suppressed until this many tokens exist (HF min_new_tokens)
+ * @param ignoreEos keep going past end-of-text (it is then emitted as text)
+ * @param stop strings that end generation; the stop string itself is not emitted
+ * @param sample sample from the distribution instead of taking the most likely token
+ * @param temperature divides logits before sampling (> 0; sampling only)
+ * @param topK keep only the k most likely tokens (0 disables; sampling only)
+ * @param topP keep the smallest set of tokens whose probability reaches p (0 < p ≤ 1; sampling only)
+ * @param repetitionPenalty HF/CTRL penalty on tokens already in the context (≥ 1 discourages; 1 disables)
+ * @param seed seeds the sampler: the same seed and parameters give the same output
+ * @param topLogprobs how many most likely alternatives to report per token (0–20)
+ */
+public record GenerationParams(
+        int maxNewTokens,
+        int minNewTokens,
+        boolean ignoreEos,
+        List<String> stop,
+        boolean sample,
+        double temperature,
+        int topK,
+        double topP,
+        double repetitionPenalty,
+        long seed,
+        int topLogprobs) {
+
+    public static final int DEFAULT_MAX_NEW_TOKENS = 64;
+    public static final int MAX_TOP_LOGPROBS = 20;
+
+    public GenerationParams {
+        stop = List.copyOf(stop);
+    }
+
+    /** Greedy, 64 new tokens, stop at end-of-text, no logprob alternatives. */
+    public static GenerationParams defaults() {
+        return new GenerationParams(DEFAULT_MAX_NEW_TOKENS, 0, false, List.of(), false, 1.0, 50, 1.0, 1.0, 0, 0);
+    }
+
+    /**
+     * Every rule this request breaks, as (field, description) pairs; empty when it is valid for
+     * a model with {@code maxPositions} positions and a prompt of {@code promptTokens} tokens.
+     */
+    public List<Violation> violations(int promptTokens, int maxPositions) {
+        List<Violation> v = new ArrayList<>();
+        if (maxNewTokens < 1) {
+            v.add(new Violation("max_new_tokens", "must be at least 1, got " + maxNewTokens));
+        }
+        if (minNewTokens < 0 || minNewTokens > maxNewTokens) {
+            v.add(new Violation("min_new_tokens", "must be between 0 and max_new_tokens (" + maxNewTokens
+                    + "), got " + minNewTokens));
+        }
+        if (promptTokens < 1) {
+            v.add(new Violation("prompt", "is empty: at least one token is needed"));
+        }
+        if (promptTokens + (long) maxNewTokens > maxPositions) {
+            v.add(new Violation("max_new_tokens", "prompt (" + promptTokens + " tokens) + max_new_tokens ("
+                    + maxNewTokens + ") exceeds the model's context of " + maxPositions + " positions"));
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            v.add(new Violation("temperature", "must be a finite number > 0, got " + temperature));
+        }
+        if (topK < 0) {
+            v.add(new Violation("top_k", "must be >= 0 (0 disables), got " + topK));
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            v.add(new Violation("top_p", "must be in (0, 1], got " + topP));
+        }
+        if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
+            v.add(new Violation("repetition_penalty", "must be a finite number > 0, got " + repetitionPenalty));
+        }
+        if (topLogprobs < 0 || topLogprobs > MAX_TOP_LOGPROBS) {
+            v.add(new Violation("top_logprobs", "must be between 0 and " + MAX_TOP_LOGPROBS + ", got " + topLogprobs));
+        }
+        for (int i = 0; i < stop.size(); i++) {
+            if (stop.get(i).isEmpty()) {
+                v.add(new Violation("stop[" + i + "]", "must not be empty"));
+            }
+        }
+        return v;
+    }
+
+    /** One broken rule: the request field and what is wrong with it. */
+    public record Violation(String field, String description) {
+        @Override
+        public String toString() {
+            return field + " " + description;
+        }
+    }
+
+    public GenerationParams withMaxNewTokens(int n) {
+        return new GenerationParams(n, minNewTokens, ignoreEos, stop, sample, temperature, topK, topP,
+                repetitionPenalty, seed, topLogprobs);
+    }
+
+    public GenerationParams withIgnoreEos(boolean ignore) {
+        return new GenerationParams(maxNewTokens, minNewTokens, ignore, stop, sample, temperature, topK, topP,
+                repetitionPenalty, seed, topLogprobs);
+    }
+}
