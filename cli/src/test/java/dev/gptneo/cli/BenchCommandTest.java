@@ -1,0 +1,48 @@
+package dev.gptneo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** {@code bench} end to end on a small model, with a small bandwidth probe to stay quick. */
+class BenchCommandTest {
+    private static final Path FIXTURE = Path.of(System.getProperty("gptneo.shared"), "fixtures", "tiny-gpt-neo");
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void jsonReportsSpeedsLimitsAndRatios() {
+        int status = run("bench", "--model", FIXTURE.toString(), "--backend", "vector", "--dtype", "q8",
+                "--threads", "2", "--prompt-tokens", "16", "--new-tokens", "4", "--limits-buffer-mb", "16", "--json");
+        assertEquals(0, status, err.toString());
+        JsonObject json = JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+        assertEquals("vector", json.get("backend").getAsString());
+        assertEquals("q8", json.get("dtype").getAsString());
+        assertEquals(2, json.get("threads").getAsInt());
+        for (String field : new String[] {"decode_tokens_per_s", "prefill_tokens_per_s", "bandwidth_gb_s",
+                "fma_gflops", "decode_bandwidth_ratio", "prefill_fma_ratio"}) {
+            assertTrue(json.get(field).getAsDouble() > 0, field + " in " + json);
+        }
+    }
+
+    @Test
+    void tooLongARunIsNamed() {
+        assertEquals(1, run("bench", "--model", FIXTURE.toString(), "--prompt-tokens", "120", "--new-tokens", "20",
+                "--limits-buffer-mb", "16"));
+        assertTrue(err.toString().contains("exceed the 128 positions"), err.toString());
+    }
+}
