@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Causal multi-head attention without 1/sqrt(d) scaling (GPT-Neo), global or windowed. One
  * instance per backend, reused for every call.
  *
- * <p>The work items are (row, head) pairs, dealt to workers round-robin: later rows attend to
- * more positions, so contiguous ranges would leave the first worker idle half the time.
+ * <p>The work items are (row, head) pairs, in chunks the workers claim as they go: later rows
+ * attend to more positions, so a fixed split would leave one worker idle.
  */
 final class Attention implements WorkerPool.Task {
 
@@ -54,21 +54,25 @@ final class Attention implements WorkerPool.Task {
         this.hidden = q.cols();
         this.capacity = cacheK.rows();
         try {
-            pool.run(this);
+            pool.run(Math.min(rows * heads, WorkerPool.MAX_CHUNKS), this);
         } finally {
             this.q = this.k = this.v = this.cacheK = this.cacheV = this.out = null;
         }
     }
 
     @Override
-    public void run(int worker, int workers) {
+    public void run(int worker, int chunk) {
         int span = window > 0 ? Math.min(window, past + rows) : past + rows;
         float[] s = scores[worker];
         if (s == null || s.length < span) {
             s = new float[Math.max(span, 256)];
             scores[worker] = s;
         }
-        for (int item = worker; item < rows * heads; item += workers) {
+        int items = rows * heads;
+        int chunks = Math.min(items, WorkerPool.MAX_CHUNKS);
+        int from = (int) ((long) items * chunk / chunks);
+        int to = (int) ((long) items * (chunk + 1) / chunks);
+        for (int item = from; item < to; item++) {
             attendOne(item / heads, item % heads, s);
         }
     }

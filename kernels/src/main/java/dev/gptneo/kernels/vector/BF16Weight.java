@@ -49,27 +49,24 @@ record BF16Weight(int rows, int cols, MemorySegment data) implements StreamedWei
     }
 
     @Override
-    public void dot4(float[] x, int xo, int r0, int r1, int r2, int r3, float[] s) {
-        long b0 = (long) r0 * cols, b1 = (long) r1 * cols, b2 = (long) r2 * cols, b3 = (long) r3 * cols;
+    public float dot(float[] x, int xo, int row) {
+        long base = (long) row * cols;
         FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
         int i = 0;
-        for (int bound = FLOATS.loopBound(cols); i < bound; i += LENGTH) {
-            FloatVector a = FloatVector.fromArray(FLOATS, x, xo + i);
-            c0 = a.fma(widen(b0 + i), c0);
-            c1 = a.fma(widen(b1 + i), c1);
-            c2 = a.fma(widen(b2 + i), c2);
-            c3 = a.fma(widen(b3 + i), c3);
+        for (int bound = cols - 4 * LENGTH; i <= bound; i += 4 * LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(widen(base + i), c0);
+            c1 = FloatVector.fromArray(FLOATS, x, xo + i + LENGTH).fma(widen(base + i + LENGTH), c1);
+            c2 = FloatVector.fromArray(FLOATS, x, xo + i + 2 * LENGTH).fma(widen(base + i + 2 * LENGTH), c2);
+            c3 = FloatVector.fromArray(FLOATS, x, xo + i + 3 * LENGTH).fma(widen(base + i + 3 * LENGTH), c3);
         }
-        s[0] = c0.reduceLanes(VectorOperators.ADD);
-        s[1] = c1.reduceLanes(VectorOperators.ADD);
-        s[2] = c2.reduceLanes(VectorOperators.ADD);
-        s[3] = c3.reduceLanes(VectorOperators.ADD);
+        for (; i <= cols - LENGTH; i += LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(widen(base + i), c0);
+        }
+        float sum = c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) {
-            s[0] += x[xo + i] * element(b0 + i);
-            s[1] += x[xo + i] * element(b1 + i);
-            s[2] += x[xo + i] * element(b2 + i);
-            s[3] += x[xo + i] * element(b3 + i);
+            sum += x[xo + i] * element(base + i);
         }
+        return sum;
     }
 
     @Override

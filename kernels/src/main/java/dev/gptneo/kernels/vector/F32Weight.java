@@ -23,29 +23,28 @@ record F32Weight(int rows, int cols, MemorySegment data) implements StreamedWeig
     }
 
     @Override
-    public void dot4(float[] x, int xo, int r0, int r1, int r2, int r3, float[] s) {
-        long o0 = (long) r0 * cols * Float.BYTES, o1 = (long) r1 * cols * Float.BYTES;
-        long o2 = (long) r2 * cols * Float.BYTES, o3 = (long) r3 * cols * Float.BYTES;
+    public float dot(float[] x, int xo, int row) {
+        long base = (long) row * cols * Float.BYTES;
         FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
         int i = 0;
-        for (int bound = FLOATS.loopBound(cols); i < bound; i += LENGTH) {
-            FloatVector a = FloatVector.fromArray(FLOATS, x, xo + i);
-            long step = (long) i * Float.BYTES;
-            c0 = a.fma(FloatVector.fromMemorySegment(FLOATS, data, o0 + step, ByteOrder.LITTLE_ENDIAN), c0);
-            c1 = a.fma(FloatVector.fromMemorySegment(FLOATS, data, o1 + step, ByteOrder.LITTLE_ENDIAN), c1);
-            c2 = a.fma(FloatVector.fromMemorySegment(FLOATS, data, o2 + step, ByteOrder.LITTLE_ENDIAN), c2);
-            c3 = a.fma(FloatVector.fromMemorySegment(FLOATS, data, o3 + step, ByteOrder.LITTLE_ENDIAN), c3);
+        for (int bound = cols - 4 * LENGTH; i <= bound; i += 4 * LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(load(base, i), c0);
+            c1 = FloatVector.fromArray(FLOATS, x, xo + i + LENGTH).fma(load(base, i + LENGTH), c1);
+            c2 = FloatVector.fromArray(FLOATS, x, xo + i + 2 * LENGTH).fma(load(base, i + 2 * LENGTH), c2);
+            c3 = FloatVector.fromArray(FLOATS, x, xo + i + 3 * LENGTH).fma(load(base, i + 3 * LENGTH), c3);
         }
-        s[0] = c0.reduceLanes(VectorOperators.ADD);
-        s[1] = c1.reduceLanes(VectorOperators.ADD);
-        s[2] = c2.reduceLanes(VectorOperators.ADD);
-        s[3] = c3.reduceLanes(VectorOperators.ADD);
+        for (; i <= cols - LENGTH; i += LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(load(base, i), c0);
+        }
+        float sum = c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) {
-            s[0] += x[xo + i] * data.get(F32_LE, o0 + (long) i * Float.BYTES);
-            s[1] += x[xo + i] * data.get(F32_LE, o1 + (long) i * Float.BYTES);
-            s[2] += x[xo + i] * data.get(F32_LE, o2 + (long) i * Float.BYTES);
-            s[3] += x[xo + i] * data.get(F32_LE, o3 + (long) i * Float.BYTES);
+            sum += x[xo + i] * data.get(F32_LE, base + (long) i * Float.BYTES);
         }
+        return sum;
+    }
+
+    private FloatVector load(long rowBase, int col) {
+        return FloatVector.fromMemorySegment(FLOATS, data, rowBase + (long) col * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

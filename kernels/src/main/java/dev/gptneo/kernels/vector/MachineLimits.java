@@ -26,6 +26,9 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
     /** Independent chains per thread: more than FMA latency × FMA units on current x86 and ARM. */
     private static final int CHAINS = 12;
     private static final int REPEATS = 5;
+    private static final long MIN_NANOS = 500_000_000;
+    /** Work is claimed in chunks, so a worker the OS deschedules for a while does not idle the rest. */
+    private static final int CHUNKS_PER_WORKER = 8;
 
     /** Measures both limits on {@code threads} threads (about a second with the default buffer). */
     public static MachineLimits measure(int threads, long bufferBytes) {
@@ -34,26 +37,37 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
         }
     }
 
-    /** Best of several passes of all workers summing their slice of an off-heap buffer. */
+    /** Best of several passes of all workers summing chunks of an off-heap buffer. */
     static double readBandwidth(WorkerPool pool, long bufferBytes) {
-        int workers = pool.size();
-        long chunk = bufferBytes / workers / FLOATS.vectorByteSize() * FLOATS.vectorByteSize();
-        float[] sink = new float[workers];
+        int chunks = CHUNKS_PER_WORKER * pool.size();
+        long chunk = bufferBytes / chunks / FLOATS.vectorByteSize() * FLOATS.vectorByteSize();
+        float[] sink = new float[pool.size()];
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment buffer = arena.allocate(chunk * workers, 64);
-            // Each worker touches its own slice first, so pages are mapped before timing.
-            pool.run((w, n) -> buffer.asSlice(w * chunk, chunk).fill((byte) 1));
-            double best = 0;
-            for (int pass = 0; pass < REPEATS; pass++) {
-                long start = System.nanoTime();
-                pool.run((w, n) -> sink[w] += streamSum(buffer, w * chunk, chunk));
-                best = Math.max(best, chunk * workers / ((System.nanoTime() - start) * 1e-9));
-            }
+            MemorySegment buffer = arena.allocate(chunk * chunks, 64);
+            // Touch every page first, so that page faults stay out of the timing.
+            pool.run(chunks, (w, c) -> buffer.asSlice(c * chunk, chunk).fill((byte) 1));
+            double best = bestRate(chunk * chunks,
+                    () -> pool.run(chunks, (w, c) -> sink[w] += streamSum(buffer, c * chunk, chunk)));
             if (Float.isNaN(sink[0])) {
                 throw new AssertionError("unreachable: keeps the sums alive");
             }
             return best;
         }
+    }
+
+    /**
+     * The best rate of {@code pass} doing {@code work} each time, over at least {@link #REPEATS}
+     * passes and {@link #MIN_NANOS}: the first passes run before the JIT has compiled the loop.
+     */
+    private static double bestRate(double work, Runnable pass) {
+        double best = 0;
+        long begin = System.nanoTime();
+        for (int passes = 0; passes < REPEATS || System.nanoTime() - begin < MIN_NANOS; passes++) {
+            long start = System.nanoTime();
+            pass.run();
+            best = Math.max(best, work / ((System.nanoTime() - start) * 1e-9));
+        }
+        return best;
     }
 
     private static float streamSum(MemorySegment data, long from, long bytes) {
@@ -76,16 +90,11 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
 
     /** Best of several runs of {@link #CHAINS} independent FMA chains per worker. */
     static double fmaPeak(WorkerPool pool) {
-        int workers = pool.size();
-        int iterations = 1 << 22;
-        float[] sink = new float[workers];
-        double best = 0;
-        for (int pass = 0; pass < REPEATS; pass++) {
-            long start = System.nanoTime();
-            pool.run((w, n) -> sink[w] += fmaChains(iterations));
-            double flops = 2.0 * LENGTH * CHAINS * iterations * workers;
-            best = Math.max(best, flops / ((System.nanoTime() - start) * 1e-9));
-        }
+        int chunks = CHUNKS_PER_WORKER * pool.size();
+        int iterations = 1 << 19;
+        float[] sink = new float[pool.size()];
+        double best = bestRate(2.0 * LENGTH * CHAINS * iterations * chunks,
+                () -> pool.run(chunks, (w, c) -> sink[w] += fmaChains(iterations)));
         if (Float.isNaN(sink[0])) {
             throw new AssertionError("unreachable: keeps the sums alive");
         }

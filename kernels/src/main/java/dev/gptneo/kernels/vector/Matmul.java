@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorOperators;
  * {@code out = x · wᵀ + bias}, optionally followed by gelu_new, for one row (decode) or many
  * (prefill). One instance per backend, reused for every call, so a call allocates nothing.
  *
- * <p>Work is split over panels of weight rows (= output columns): each worker takes a contiguous
- * range, so every weight byte is read from memory by one thread, once per call. A panel is
+ * <p>Work is split over panels of weight rows (= output columns), in contiguous chunks of panels
+ * that the workers claim, so every weight byte is read from memory by one thread, once per call. A panel is
  * widened to floats into the worker's buffer, then every row of {@code x} is multiplied against
  * it in 4 × 4 register tiles: 16 independent accumulators hide the FMA latency and each loaded
  * vector feeds four FMAs, which keeps the loop FMA-bound rather than load-bound. The widening
@@ -26,6 +26,8 @@ final class Matmul implements WorkerPool.Task {
 
     static final int TILE = 4;
     private static final int WIDE_PANEL = 4 * TILE;
+    /** Enough chunks that a descheduled worker's share is small, few enough that claims are rare. */
+    private static final int CHUNKS_PER_WORKER = 8;
 
     private final float[][] buffers;
     private final float[][] sums;
@@ -39,6 +41,7 @@ final class Matmul implements WorkerPool.Task {
     private int k;
     private int n;
     private int panel;
+    private int chunks;
     private boolean gelu;
 
     Matmul(int workers) {
@@ -65,7 +68,9 @@ final class Matmul implements WorkerPool.Task {
         this.panel = rows >= TILE ? WIDE_PANEL : TILE;
         this.gelu = gelu;
         try {
-            pool.run(this);
+            int panels = (n + panel - 1) / panel;
+            chunks = Math.min(panels, Math.min(CHUNKS_PER_WORKER * pool.size(), WorkerPool.MAX_CHUNKS));
+            pool.run(chunks, this);
         } finally {
             this.x = null;
             this.w = null;
@@ -75,17 +80,17 @@ final class Matmul implements WorkerPool.Task {
     }
 
     @Override
-    public void run(int worker, int workers) {
+    public void run(int worker, int chunk) {
         int panels = (n + panel - 1) / panel;
-        int from = (int) ((long) panels * worker / workers);
-        int to = (int) ((long) panels * (worker + 1) / workers);
-        float[] s = sums[worker];
+        int from = (int) ((long) panels * chunk / chunks);
+        int to = (int) ((long) panels * (chunk + 1) / chunks);
         if (rows < TILE && w instanceof StreamedWeight streamed) {
             for (int p = from; p < to; p++) {
-                streamPanel(streamed, p * panel, s);
+                streamPanel(streamed, p * panel);
             }
         } else {
             float[] buffer = buffer(worker);
+            float[] s = sums[worker];
             for (int p = from; p < to; p++) {
                 widenedPanel(p * panel, buffer, s);
             }
@@ -93,14 +98,15 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /** Up to {@link #TILE} output columns from {@code j0}, each row of x against weights as stored. */
-    private void streamPanel(StreamedWeight weights, int j0, float[] s) {
-        int valid = Math.min(TILE, n - j0);
-        int last = j0 + valid - 1; // past n, repeat the last row: its results are not stored
+    private void streamPanel(StreamedWeight weights, int j0) {
+        int end = Math.min(j0 + TILE, n);
         for (int r = 0; r < rows; r++) {
-            weights.dot4(x, r * k, j0, Math.min(j0 + 1, last), Math.min(j0 + 2, last), last, s);
-            store(s, 1, r, j0, valid);
+            for (int j = j0; j < end; j++) {
+                float v = weights.dot(x, r * k, j);
+                out[r * n + j] = bias == null ? v : v + bias[j];
+            }
         }
-        applyGelu(j0, valid);
+        applyGelu(j0, end - j0);
     }
 
     /** {@link #panel} output columns from {@code j0}, against weights widened into {@code buffer}. */

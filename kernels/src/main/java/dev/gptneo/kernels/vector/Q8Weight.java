@@ -40,53 +40,49 @@ record Q8Weight(Q8Matrix matrix) implements StreamedWeight {
     @Override
     public void decodeRows(int first, int count, float[] dst, int offset) {
         int cols = matrix.cols();
-        int blocks = matrix.blocksPerRow();
         byte[] quants = matrix.quants();
-        float[] scales = matrix.scales();
         int bound = FLOATS.loopBound(cols);
         for (int r = first; r < first + count; r++) {
             int src = r * cols;
             int out = offset + (r - first) * cols;
-            int scaleBase = r * blocks;
+            int scales = r * matrix.blocksPerRow();
             int c = 0;
             for (; c < bound; c += LENGTH) {
-                widen(quants, src + c).mul(scales[scaleBase + c / DType.Q8_BLOCK]).intoArray(dst, out + c);
+                scaled(quants, src, scales, c).intoArray(dst, out + c);
             }
             for (; c < cols; c++) {
-                dst[out + c] = quants[src + c] * scales[scaleBase + c / DType.Q8_BLOCK];
+                dst[out + c] = quants[src + c] * matrix.scales()[scales + c / DType.Q8_BLOCK];
             }
         }
     }
 
     @Override
-    public void dot4(float[] x, int xo, int r0, int r1, int r2, int r3, float[] s) {
+    public float dot(float[] x, int xo, int row) {
         int cols = matrix.cols();
-        int blocks = matrix.blocksPerRow();
         byte[] q = matrix.quants();
-        float[] scales = matrix.scales();
-        int q0 = r0 * cols, q1 = r1 * cols, q2 = r2 * cols, q3 = r3 * cols;
-        int s0 = r0 * blocks, s1 = r1 * blocks, s2 = r2 * blocks, s3 = r3 * blocks;
+        int base = row * cols;
+        int scales = row * matrix.blocksPerRow();
         FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
         int i = 0;
-        for (int bound = FLOATS.loopBound(cols); i < bound; i += LENGTH) {
-            FloatVector a = FloatVector.fromArray(FLOATS, x, xo + i);
-            int b = i / DType.Q8_BLOCK;
-            c0 = widen(q, q0 + i).mul(scales[s0 + b]).fma(a, c0);
-            c1 = widen(q, q1 + i).mul(scales[s1 + b]).fma(a, c1);
-            c2 = widen(q, q2 + i).mul(scales[s2 + b]).fma(a, c2);
-            c3 = widen(q, q3 + i).mul(scales[s3 + b]).fma(a, c3);
+        for (int bound = cols - 4 * LENGTH; i <= bound; i += 4 * LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(scaled(q, base, scales, i), c0);
+            c1 = FloatVector.fromArray(FLOATS, x, xo + i + LENGTH).fma(scaled(q, base, scales, i + LENGTH), c1);
+            c2 = FloatVector.fromArray(FLOATS, x, xo + i + 2 * LENGTH).fma(scaled(q, base, scales, i + 2 * LENGTH), c2);
+            c3 = FloatVector.fromArray(FLOATS, x, xo + i + 3 * LENGTH).fma(scaled(q, base, scales, i + 3 * LENGTH), c3);
         }
-        s[0] = c0.reduceLanes(VectorOperators.ADD);
-        s[1] = c1.reduceLanes(VectorOperators.ADD);
-        s[2] = c2.reduceLanes(VectorOperators.ADD);
-        s[3] = c3.reduceLanes(VectorOperators.ADD);
+        for (; i <= cols - LENGTH; i += LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(scaled(q, base, scales, i), c0);
+        }
+        float sum = c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) {
-            int b = i / DType.Q8_BLOCK;
-            s[0] += x[xo + i] * q[q0 + i] * scales[s0 + b];
-            s[1] += x[xo + i] * q[q1 + i] * scales[s1 + b];
-            s[2] += x[xo + i] * q[q2 + i] * scales[s2 + b];
-            s[3] += x[xo + i] * q[q3 + i] * scales[s3 + b];
+            sum += x[xo + i] * q[base + i] * matrix.scales()[scales + i / DType.Q8_BLOCK];
         }
+        return sum;
+    }
+
+    /** The dequantized vector at column {@code col} of the row whose values start at {@code base}. */
+    private FloatVector scaled(byte[] q, int base, int scales, int col) {
+        return widen(q, base + col).mul(matrix.scales()[scales + col / DType.Q8_BLOCK]);
     }
 
     @Override

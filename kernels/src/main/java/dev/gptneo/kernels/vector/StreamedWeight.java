@@ -9,8 +9,9 @@ package dev.gptneo.kernels.vector;
 sealed interface StreamedWeight extends Weight permits F32Weight, BF16Weight, Q8Weight {
 
     /**
-     * {@code s[i] = x[xo…xo+cols) · row ri} for the four rows r0…r3 (repeat a row to compute
-     * fewer): four independent accumulators, one load of x per step.
+     * {@code x[xo…xo+cols) · row}. Reads the row front to back, so the hardware prefetcher sees
+     * one sequential stream (interleaving several rows defeats it), with four independent
+     * accumulators to cover the FMA latency.
      */
-    void dot4(float[] x, int xo, int r0, int r1, int r2, int r3, float[] s);
+    float dot(float[] x, int xo, int row);
 }

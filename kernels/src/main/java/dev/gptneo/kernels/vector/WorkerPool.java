@@ -1,32 +1,43 @@
 package dev.gptneo.kernels.vector;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Persistent worker threads that run one {@link Task} at a time on all of them, the calling
- * thread included (it is worker 0).
+ * Persistent worker threads that share out the chunks of one {@link Task} at a time; the calling
+ * thread works too (as worker 0).
+ *
+ * <p>Chunks are claimed dynamically rather than dealt out in advance: on a busy machine the OS
+ * deschedules a worker now and then, and with a fixed split every task would wait a whole time
+ * slice for it; here the others take its chunks, and a task only waits for chunks already begun.
  *
  * <p>A decode step dispatches ~90 tasks of a few hundred microseconds each, so handing work over
- * must cost far less than a park/unpark round trip (tens of microseconds): idle workers spin on a
- * generation counter for a while before parking, and the caller spins while it waits for them.
- * Dispatch allocates nothing.
+ * must cost far less than a park/unpark round trip: idle workers spin for a while before
+ * parking. Dispatch allocates nothing.
  */
 public final class WorkerPool implements AutoCloseable {
 
-    /** Work split across the pool; called once per worker with its index. */
+    /** Work split into chunks; {@code run} is called once per chunk, by whichever worker claims it. */
     @FunctionalInterface
     public interface Task {
-        void run(int worker, int workers);
+        void run(int worker, int chunk);
     }
 
+    /** The most chunks a task may have (the claim word's index field). */
+    public static final int MAX_CHUNKS = 0xffff;
     /** How long an idle worker spins before parking: longer than the gaps inside a forward pass. */
     private static final long SPIN_NANOS = 200_000;
 
     private final Thread[] threads;
-    private final AtomicInteger remaining = new AtomicInteger();
+    /**
+     * The task in progress, in one word so that a claim checks all three atomically: dispatch
+     * number (bits 63–32), chunk count (31–16), next unclaimed chunk (15–0). A worker that wakes
+     * late cannot claim a chunk of a later task with the count of an earlier one.
+     */
+    private final AtomicLong claims = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
     private volatile Task task;
-    private volatile long generation;
     private volatile boolean closed;
     private volatile Throwable failure;
 
@@ -46,75 +57,88 @@ public final class WorkerPool implements AutoCloseable {
         return threads.length + 1;
     }
 
-    /** Runs {@code t} on every worker and returns when all are done; rethrows a worker's failure. */
-    public void run(Task t) {
+    /**
+     * Runs chunks {@code 0 … chunks-1} of {@code t} across the pool and returns when all are
+     * done; rethrows the first failure.
+     */
+    public void run(int chunks, Task t) {
         if (closed) {
             throw new IllegalStateException("worker pool is closed");
         }
-        int workers = size();
-        if (workers == 1) {
-            t.run(0, 1);
-            return;
+        if (chunks < 1 || chunks > MAX_CHUNKS) {
+            throw new IllegalArgumentException("chunks must be in [1, " + MAX_CHUNKS + "], got " + chunks);
         }
         task = t;
-        remaining.set(workers - 1);
-        generation++; // the volatile write publishes task and remaining
+        done.set(0);
+        long dispatch = (claims.get() >>> 32) + 1;
+        claims.set(dispatch << 32 | (long) chunks << 16); // publishes task and done
         for (Thread thread : threads) {
             LockSupport.unpark(thread);
         }
-        Throwable own = null;
-        try {
-            t.run(0, workers);
-        } catch (Throwable e) {
-            own = e;
-        }
-        for (int spins = 0; remaining.get() != 0; spins++) {
+        work(0, dispatch);
+        for (int spins = 0; done.get() != chunks; spins++) {
             if (spins < 1 << 16) {
                 Thread.onSpinWait();
             } else {
-                Thread.yield(); // a worker was descheduled: let it run
+                Thread.yield(); // a worker holding a chunk was descheduled: let it run
             }
         }
         task = null;
-        Throwable theirs = failure;
+        Throwable first = failure;
         failure = null;
-        if (own != null || theirs != null) {
-            Throwable first = own != null ? own : theirs;
-            if (first instanceof RuntimeException re) {
-                throw re;
-            }
-            if (first instanceof Error err) {
-                throw err;
-            }
+        if (first instanceof RuntimeException re) {
+            throw re;
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
+        if (first != null) {
             throw new IllegalStateException("worker failed", first);
+        }
+    }
+
+    /** Claims and runs chunks of dispatch {@code dispatch} until none is left. */
+    private void work(int worker, long dispatch) {
+        while (true) {
+            long word = claims.get();
+            int next = (int) (word & 0xffff);
+            if (word >>> 32 != dispatch || next == (int) (word >>> 16 & 0xffff)) {
+                return;
+            }
+            if (!claims.compareAndSet(word, word + 1)) {
+                continue;
+            }
+            // The claim succeeded, so the task cannot complete (and be replaced) before this chunk.
+            try {
+                task.run(worker, next);
+            } catch (Throwable e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            } finally {
+                done.incrementAndGet();
+            }
         }
     }
 
     private void workLoop(int worker) {
         long seen = 0;
-        while (true) {
-            long now = awaitGeneration(seen);
-            if (closed) {
-                return;
+        while (!closed) {
+            long dispatch = awaitDispatch(seen);
+            if (!closed) {
+                work(worker, dispatch);
             }
-            seen = now;
-            try {
-                task.run(worker, size());
-            } catch (Throwable e) {
-                failure = e;
-            } finally {
-                remaining.decrementAndGet();
-            }
+            seen = dispatch;
         }
     }
 
-    /** Spins, then parks, until a new task is published or the pool closes. */
-    private long awaitGeneration(long seen) {
+    /** Spins, then parks, until a new dispatch is published or the pool closes. */
+    private long awaitDispatch(long seen) {
         long spinStart = System.nanoTime();
         for (int spins = 0; ; spins++) {
-            long now = generation;
-            if (now != seen || closed) {
-                return now;
+            long dispatch = claims.get() >>> 32;
+            if (dispatch != seen || closed) {
+                return dispatch;
             }
             if ((spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
                 Thread.onSpinWait();

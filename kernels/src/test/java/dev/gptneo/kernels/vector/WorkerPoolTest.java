@@ -1,37 +1,40 @@
 package dev.gptneo.kernels.vector;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
 class WorkerPoolTest {
 
     @Test
-    void everyWorkerRunsEveryTaskOnce() {
+    void everyChunkRunsExactlyOnce() {
         try (WorkerPool pool = new WorkerPool(3)) {
-            int[] counts = new int[3];
+            AtomicIntegerArray counts = new AtomicIntegerArray(100);
             for (int round = 0; round < 1000; round++) {
-                pool.run((worker, workers) -> counts[worker] += workers);
+                int chunks = 1 + round % 100;
+                pool.run(chunks, (worker, chunk) -> counts.incrementAndGet(chunk));
             }
-            assertArrayEquals(new int[] {3000, 3000, 3000}, counts);
+            for (int chunk = 0; chunk < 100; chunk++) {
+                assertEquals(1000 - chunk * 10, counts.get(chunk), "chunk " + chunk);
+            }
         }
     }
 
     @Test
     void aWorkersFailureReachesTheCallerAndThePoolKeepsWorking() {
         try (WorkerPool pool = new WorkerPool(2)) {
-            var e = assertThrows(IllegalStateException.class, () -> pool.run((worker, workers) -> {
-                if (worker == 1) {
-                    throw new IllegalStateException("boom in worker 1");
+            var e = assertThrows(IllegalStateException.class, () -> pool.run(8, (worker, chunk) -> {
+                if (chunk == 5) {
+                    throw new IllegalStateException("boom in chunk 5");
                 }
             }));
-            assertEquals("boom in worker 1", e.getMessage());
-            int[] ran = new int[2];
-            pool.run((worker, workers) -> ran[worker]++);
-            assertArrayEquals(new int[] {1, 1}, ran);
+            assertEquals("boom in chunk 5", e.getMessage());
+            AtomicIntegerArray ran = new AtomicIntegerArray(4);
+            pool.run(4, (worker, chunk) -> ran.incrementAndGet(chunk));
+            assertEquals("[1, 1, 1, 1]", ran.toString());
         }
     }
 
@@ -39,7 +42,7 @@ class WorkerPoolTest {
     void aClosedPoolSaysSo() {
         WorkerPool pool = new WorkerPool(2);
         pool.close();
-        var e = assertThrows(IllegalStateException.class, () -> pool.run((worker, workers) -> { }));
+        var e = assertThrows(IllegalStateException.class, () -> pool.run(1, (worker, chunk) -> { }));
         assertTrue(e.getMessage().contains("closed"));
     }
 
