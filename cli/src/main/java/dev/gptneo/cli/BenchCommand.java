@@ -28,7 +28,7 @@ final class BenchCommand implements Command {
                 usage: gptneo bench --model SPEC [--backend NAME] [--dtype f32|bf16|q8] [--threads N]
                                     [--prompt-tokens 512] [--new-tokens 128] [--limits-buffer-mb 1024] [--json]
                   --prompt-tokens N     random prompt of N tokens, prefilled in one forward pass
-                  --new-tokens N        greedy decode steps timed after the prefill
+                  --new-tokens N        decode steps timed after the prefill, one token each
                   --limits-buffer-mb N  size of the bandwidth probe's buffer (keep it far above the L3 cache)
                   --json                one JSON object instead of text
                 """ + ModelFlags.USAGE;

@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptneo.kernels.Backend;
-import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.Backends;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,31 +21,19 @@ class ForwardFixtureTest {
 
     static final double TOLERANCE = 1e-3;
 
-    private static final Map<String, GptNeoModel> MODELS = new HashMap<>();
+    private static final FixtureModels MODELS = new FixtureModels(null);
 
     static Stream<Arguments> backendsAndCases() {
-        return Backends.available().stream()
-                .flatMap(backend -> Fixtures.allCases().map(c -> Arguments.of(backend, c)));
+        return FixtureModels.backendsAndCases(Backends.available());
     }
 
-    private static synchronized GptNeoModel model(String backend, String checkpoint) throws Exception {
-        String key = backend + "/" + checkpoint;
-        GptNeoModel model = MODELS.get(key);
-        if (model == null) {
-            Backend b = Backends.create(backend, BackendOptions.DEFAULTS);
-            model = GptNeoModel.load(Fixtures.checkpoint(checkpoint), b, null);
-            MODELS.put(key, model);
-        }
-        return model;
+    private static GptNeoModel model(String backend, String checkpoint) throws Exception {
+        return MODELS.get(backend, checkpoint);
     }
 
     @AfterAll
     static void closeModels() {
-        MODELS.values().forEach(m -> {
-            m.close();
-            m.backend().close();
-        });
-        MODELS.clear();
+        MODELS.close();
     }
 
     @ParameterizedTest(name = "{0} {1}")

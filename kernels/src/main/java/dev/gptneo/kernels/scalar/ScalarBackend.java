@@ -2,6 +2,7 @@ package dev.gptneo.kernels.scalar;
 
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
+import dev.gptneo.kernels.HeapRows;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
@@ -42,16 +43,12 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void write(Tensor dst, float[] src) {
-        float[] d = floats(dst);
-        checkLength(src.length, d.length);
-        System.arraycopy(src, 0, d, 0, d.length);
+        HeapRows.copyAll(src, floats(dst));
     }
 
     @Override
     public void read(Tensor src, float[] dst) {
-        float[] s = floats(src);
-        checkLength(dst.length, s.length);
-        System.arraycopy(s, 0, dst, 0, s.length);
+        HeapRows.copyAll(floats(src), dst);
     }
 
     @Override
@@ -131,7 +128,7 @@ public final class ScalarBackend implements Backend {
     public void add(Tensor acc, Tensor x) {
         float[] a = floats(acc);
         float[] b = floats(x);
-        checkLength(b.length, a.length);
+        HeapRows.checkSameLength(b, a);
         for (int i = 0; i < a.length; i++) {
             a[i] += b[i];
         }
@@ -197,13 +194,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past) {
-        int hidden = k.cols();
-        int capacity = cacheK.rows();
-        for (int r = Math.max(0, k.rows() - capacity); r < k.rows(); r++) {
-            int slot = (past + r) % capacity;
-            System.arraycopy(floats(k), r * hidden, floats(cacheK), slot * hidden, hidden);
-            System.arraycopy(floats(v), r * hidden, floats(cacheV), slot * hidden, hidden);
-        }
+        HeapRows.cacheWrite(floats(k), floats(v), floats(cacheK), floats(cacheV), k.rows(), k.cols(), cacheK.rows(), past);
     }
 
     @Override
@@ -230,9 +221,4 @@ public final class ScalarBackend implements Backend {
                 + " " + t.rows() + "x" + t.cols());
     }
 
-    private static void checkLength(int given, int expected) {
-        if (given != expected) {
-            throw new IllegalArgumentException("length " + given + ", expected " + expected);
-        }
-    }
 }

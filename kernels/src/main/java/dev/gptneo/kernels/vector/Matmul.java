@@ -206,22 +206,10 @@ final class Matmul implements WorkerPool.Task {
             c33 = a.fma(b3, c33);
         }
         // Lane sums only once per tile, outside the loop: reductions are shuffles, not FMAs.
-        s[0] = c00.reduceLanes(VectorOperators.ADD);
-        s[1] = c01.reduceLanes(VectorOperators.ADD);
-        s[2] = c02.reduceLanes(VectorOperators.ADD);
-        s[3] = c03.reduceLanes(VectorOperators.ADD);
-        s[4] = c10.reduceLanes(VectorOperators.ADD);
-        s[5] = c11.reduceLanes(VectorOperators.ADD);
-        s[6] = c12.reduceLanes(VectorOperators.ADD);
-        s[7] = c13.reduceLanes(VectorOperators.ADD);
-        s[8] = c20.reduceLanes(VectorOperators.ADD);
-        s[9] = c21.reduceLanes(VectorOperators.ADD);
-        s[10] = c22.reduceLanes(VectorOperators.ADD);
-        s[11] = c23.reduceLanes(VectorOperators.ADD);
-        s[12] = c30.reduceLanes(VectorOperators.ADD);
-        s[13] = c31.reduceLanes(VectorOperators.ADD);
-        s[14] = c32.reduceLanes(VectorOperators.ADD);
-        s[15] = c33.reduceLanes(VectorOperators.ADD);
+        reduce4(s, 0, c00, c01, c02, c03);
+        reduce4(s, TILE, c10, c11, c12, c13);
+        reduce4(s, 2 * TILE, c20, c21, c22, c23);
+        reduce4(s, 3 * TILE, c30, c31, c32, c33);
     }
 
     /** One row of x against 4 weight rows: four independent accumulators, one x load per step. */
@@ -235,9 +223,13 @@ final class Matmul implements WorkerPool.Task {
             c2 = a.fma(FloatVector.fromArray(FLOATS, w, w2 + i), c2);
             c3 = a.fma(FloatVector.fromArray(FLOATS, w, w3 + i), c3);
         }
-        s[0] = c0.reduceLanes(VectorOperators.ADD);
-        s[1] = c1.reduceLanes(VectorOperators.ADD);
-        s[2] = c2.reduceLanes(VectorOperators.ADD);
-        s[3] = c3.reduceLanes(VectorOperators.ADD);
+        reduce4(s, 0, c0, c1, c2, c3);
+    }
+
+    private static void reduce4(float[] s, int at, FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3) {
+        s[at] = c0.reduceLanes(VectorOperators.ADD);
+        s[at + 1] = c1.reduceLanes(VectorOperators.ADD);
+        s[at + 2] = c2.reduceLanes(VectorOperators.ADD);
+        s[at + 3] = c3.reduceLanes(VectorOperators.ADD);
     }
 }

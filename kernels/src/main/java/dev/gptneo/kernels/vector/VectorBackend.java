@@ -5,6 +5,7 @@ import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
+import dev.gptneo.kernels.HeapRows;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
@@ -75,16 +76,12 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void write(Tensor dst, float[] src) {
-        float[] d = floats(dst);
-        checkLength(src.length, d.length);
-        System.arraycopy(src, 0, d, 0, d.length);
+        HeapRows.copyAll(src, floats(dst));
     }
 
     @Override
     public void read(Tensor src, float[] dst) {
-        float[] s = floats(src);
-        checkLength(dst.length, s.length);
-        System.arraycopy(s, 0, dst, 0, s.length);
+        HeapRows.copyAll(floats(src), dst);
     }
 
     @Override
@@ -169,7 +166,7 @@ public final class VectorBackend implements Backend {
     public void add(Tensor acc, Tensor x) {
         float[] a = floats(acc);
         float[] b = floats(x);
-        checkLength(b.length, a.length);
+        HeapRows.checkSameLength(b, a);
         VectorMath.axpy(1, b, 0, a, 0, a.length);
     }
 
@@ -182,13 +179,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past) {
-        int hidden = k.cols();
-        int capacity = cacheK.rows();
-        for (int r = Math.max(0, k.rows() - capacity); r < k.rows(); r++) {
-            int slot = (past + r) % capacity;
-            System.arraycopy(floats(k), r * hidden, floats(cacheK), slot * hidden, hidden);
-            System.arraycopy(floats(v), r * hidden, floats(cacheV), slot * hidden, hidden);
-        }
+        HeapRows.cacheWrite(floats(k), floats(v), floats(cacheK), floats(cacheV), k.rows(), k.cols(), cacheK.rows(), past);
     }
 
     @Override
@@ -242,9 +233,4 @@ public final class VectorBackend implements Backend {
         return activation(t).data();
     }
 
-    private static void checkLength(int given, int expected) {
-        if (given != expected) {
-            throw new IllegalArgumentException("length " + given + ", expected " + expected);
-        }
-    }
 }
