@@ -27,10 +27,6 @@ class ForwardFixtureTest {
         return FixtureModels.backendsAndCases(Backends.available());
     }
 
-    private static GptNeoModel model(String backend, String checkpoint) throws Exception {
-        return MODELS.get(backend, checkpoint);
-    }
-
     @AfterAll
     static void closeModels() {
         MODELS.close();
@@ -39,7 +35,7 @@ class ForwardFixtureTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndCases")
     void lastLogitsMatchReference(String backend, Fixtures.Case c) throws Exception {
-        GptNeoModel model = model(backend, c.checkpoint());
+        GptNeoModel model = MODELS.get(backend, c.checkpoint());
         float[] logits = new float[model.config().vocabSize()];
         try (KvCache cache = model.newCache()) {
             model.forward(cache, c.inputIds(), logits);
@@ -60,7 +56,7 @@ class ForwardFixtureTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndCases")
     void greedyContinuationMatchesReference(String backend, Fixtures.Case c) throws Exception {
-        GptNeoModel model = model(backend, c.checkpoint());
+        GptNeoModel model = MODELS.get(backend, c.checkpoint());
         float[] logits = new float[model.config().vocabSize()];
         int[] generated = new int[c.greedyNewIds().length];
         try (KvCache cache = model.newCache()) {
@@ -78,7 +74,7 @@ class ForwardFixtureTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndCases")
     void promptFedInChunksGivesTheSameLogits(String backend, Fixtures.Case c) throws Exception {
-        GptNeoModel model = model(backend, c.checkpoint());
+        GptNeoModel model = MODELS.get(backend, c.checkpoint());
         float[] logits = new float[model.config().vocabSize()];
         int[] ids = c.inputIds();
         try (KvCache cache = model.newCache()) {

@@ -29,10 +29,6 @@ class QuantizedForwardTest {
                 Backends.available().stream().filter(backend -> !backend.equals("scalar")).toList());
     }
 
-    private static GptNeoModel model(String backend, String checkpoint) throws Exception {
-        return MODELS.get(backend, checkpoint);
-    }
-
     @AfterAll
     static void closeModels() {
         MODELS.close();
@@ -41,8 +37,8 @@ class QuantizedForwardTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("backendsAndCases")
     void q8LogitsMatchTheScalarQ8Path(String backend, Fixtures.Case c) throws Exception {
-        float[] expected = lastLogits(model("scalar", c.checkpoint()), c.inputIds());
-        GptNeoModel model = model(backend, c.checkpoint());
+        float[] expected = lastLogits(MODELS.get("scalar", c.checkpoint()), c.inputIds());
+        GptNeoModel model = MODELS.get(backend, c.checkpoint());
         assertEquals(DType.Q8_0, model.weightFormat());
         float[] actual = lastLogits(model, c.inputIds());
         double worst = 0;

@@ -62,18 +62,22 @@ record Q8Weight(Q8Matrix matrix) implements StreamedWeight {
         byte[] q = matrix.quants();
         int base = row * cols;
         int scales = row * matrix.blocksPerRow();
-        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
+        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         int i = 0;
-        for (int bound = cols - 4 * LENGTH; i <= bound; i += 4 * LENGTH) {
+        for (int bound = cols - 8 * LENGTH; i <= bound; i += 8 * LENGTH) {
             c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(scaled(q, base, scales, i), c0);
             c1 = FloatVector.fromArray(FLOATS, x, xo + i + LENGTH).fma(scaled(q, base, scales, i + LENGTH), c1);
             c2 = FloatVector.fromArray(FLOATS, x, xo + i + 2 * LENGTH).fma(scaled(q, base, scales, i + 2 * LENGTH), c2);
             c3 = FloatVector.fromArray(FLOATS, x, xo + i + 3 * LENGTH).fma(scaled(q, base, scales, i + 3 * LENGTH), c3);
+            c4 = FloatVector.fromArray(FLOATS, x, xo + i + 4 * LENGTH).fma(scaled(q, base, scales, i + 4 * LENGTH), c4);
+            c5 = FloatVector.fromArray(FLOATS, x, xo + i + 5 * LENGTH).fma(scaled(q, base, scales, i + 5 * LENGTH), c5);
+            c6 = FloatVector.fromArray(FLOATS, x, xo + i + 6 * LENGTH).fma(scaled(q, base, scales, i + 6 * LENGTH), c6);
+            c7 = FloatVector.fromArray(FLOATS, x, xo + i + 7 * LENGTH).fma(scaled(q, base, scales, i + 7 * LENGTH), c7);
         }
         for (; i <= cols - LENGTH; i += LENGTH) {
             c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(scaled(q, base, scales, i), c0);
         }
-        float sum = c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
+        float sum = c0.add(c1).add(c2.add(c3)).add(c4.add(c5).add(c6.add(c7))).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) {
             sum += x[xo + i] * q[base + i] * matrix.scales()[scales + i / DType.Q8_BLOCK];
         }

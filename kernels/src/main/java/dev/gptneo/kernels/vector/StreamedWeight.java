@@ -10,8 +10,8 @@ sealed interface StreamedWeight extends Weight permits F32Weight, BF16Weight, Q8
 
     /**
      * {@code x[xo…xo+cols) · row}. Reads the row front to back, so the hardware prefetcher sees
-     * one sequential stream (interleaving several rows defeats it), with four independent
-     * accumulators to cover the FMA latency.
+     * one sequential stream (interleaving several rows defeats it), eight vectors per iteration
+     * (measured: a third more bandwidth from one core than four, as more loads are in flight).
      */
     float dot(float[] x, int xo, int row);
 }
