@@ -1,6 +1,9 @@
 package dev.gptneo.kernels.vector;
 
-import java.util.Arrays;
+import static dev.gptneo.kernels.vector.Lanes.FLOATS;
+import static dev.gptneo.kernels.vector.Lanes.LENGTH;
+
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Causal multi-head attention without 1/sqrt(d) scaling (GPT-Neo), global or windowed. One
@@ -12,6 +15,7 @@ import java.util.Arrays;
 final class Attention implements WorkerPool.Task {
 
     private final float[][] scores;
+    private final int[][] starts;
 
     // The operands of the call in progress.
     private float[] q;
@@ -29,6 +33,7 @@ final class Attention implements WorkerPool.Task {
 
     Attention(int workers) {
         scores = new float[workers][];
+        starts = new int[workers][];
     }
 
     void attend(WorkerPool pool, Activation q, Activation k, Activation v, Activation cacheK,
@@ -63,43 +68,73 @@ final class Attention implements WorkerPool.Task {
     @Override
     public void run(int worker, int chunk) {
         int span = window > 0 ? Math.min(window, past + rows) : past + rows;
-        float[] s = scores[worker];
-        if (s == null || s.length < span) {
-            s = new float[Math.max(span, 256)];
-            scores[worker] = s;
+        if (scores[worker] == null || scores[worker].length < span) {
+            scores[worker] = new float[Math.max(span, 256)];
+            starts[worker] = new int[Math.max(span, 256)];
         }
         int items = rows * heads;
         int chunks = Math.min(items, WorkerPool.MAX_CHUNKS);
         int from = (int) ((long) items * chunk / chunks);
         int to = (int) ((long) items * (chunk + 1) / chunks);
         for (int item = from; item < to; item++) {
-            attendOne(item / heads, item % heads, s);
+            attendOne(item / heads, item % heads, scores[worker], starts[worker]);
         }
     }
 
-    /** Row r (position past + r), head h: softmax of the scores over the visible positions. */
-    private void attendOne(int r, int h, float[] s) {
+    /**
+     * Row r (position past + r), head h: softmax of the scores over the visible positions, then
+     * their weighted sum of values.
+     */
+    private void attendOne(int r, int h, float[] s, int[] start) {
         int headDim = hidden / heads;
         int i = past + r;
         int first = window > 0 ? Math.max(0, i - window + 1) : 0;
         int count = i - first + 1;
         int qo = r * hidden + h * headDim;
+        // Where each visible position's key and value start: its slot in the cache ring (walked
+        // without a division per position), or its row among this call's fresh rows.
+        int slot = first % capacity;
+        for (int j = first; j <= i; j++) {
+            if (j >= past) {
+                start[j - first] = (j - past) * hidden + h * headDim;
+            } else {
+                start[j - first] = slot * hidden + h * headDim;
+                slot = slot + 1 == capacity ? 0 : slot + 1;
+            }
+        }
         float max = Float.NEGATIVE_INFINITY;
         for (int j = first; j <= i; j++) {
-            float score = VectorMath.dot(q, qo, j >= past ? k : cacheK, offset(j) + h * headDim, headDim);
+            float score = VectorMath.dot(q, qo, j >= past ? k : cacheK, start[j - first], headDim);
             s[j - first] = score;
             max = Math.max(max, score);
         }
-        float sum = VectorMath.expShifted(s, count, max);
-        Arrays.fill(out, qo, qo + headDim, 0f);
-        for (int j = first; j <= i; j++) {
-            VectorMath.axpy(s[j - first], j >= past ? v : cacheV, offset(j) + h * headDim, out, qo, headDim);
+        float norm = 1 / VectorMath.expShifted(s, count, max);
+        // Each output vector is summed in registers over all positions: no store per position.
+        int d = 0;
+        for (; d <= headDim - LENGTH; d += LENGTH) {
+            FloatVector even = FloatVector.zero(FLOATS);
+            FloatVector odd = even;
+            int j = first;
+            for (; j < i; j += 2) {
+                even = value(j, start[j - first] + d).mul(s[j - first]).add(even);
+                odd = value(j + 1, start[j + 1 - first] + d).mul(s[j + 1 - first]).add(odd);
+            }
+            if (j == i) {
+                even = value(j, start[j - first] + d).mul(s[j - first]).add(even);
+            }
+            even.add(odd).mul(norm).intoArray(out, qo + d);
         }
-        VectorMath.scale(out, qo, headDim, 1 / sum);
+        for (; d < headDim; d++) {
+            float acc = 0;
+            for (int j = first; j <= i; j++) {
+                acc += s[j - first] * (j >= past ? v : cacheV)[start[j - first] + d];
+            }
+            out[qo + d] = acc * norm;
+        }
     }
 
-    /** Where position j's row lies: this call's fresh rows, or its slot in the cache ring. */
-    private int offset(int j) {
-        return (j >= past ? j - past : j % capacity) * hidden;
+    /** The value vector of position j at {@code index}: from this call's rows or the cache. */
+    private FloatVector value(int j, int index) {
+        return FloatVector.fromArray(FLOATS, j >= past ? v : cacheV, index);
     }
 }

@@ -94,7 +94,7 @@ public final class VectorBackend implements Backend {
         for (int r = 0; r < ids.length; r++) {
             tokens.decodeRows(ids[r], 1, o, r * dim);
             places.decodeRows(positions[r], 1, position, 0);
-            VectorMath.axpy(1, position, 0, o, r * dim, dim);
+            VectorMath.addInto(position, 0, o, r * dim, dim);
         }
     }
 
@@ -167,7 +167,7 @@ public final class VectorBackend implements Backend {
         float[] a = floats(acc);
         float[] b = floats(x);
         HeapRows.checkSameLength(b, a);
-        VectorMath.axpy(1, b, 0, a, 0, a.length);
+        VectorMath.addInto(b, 0, a, 0, a.length);
     }
 
     @Override

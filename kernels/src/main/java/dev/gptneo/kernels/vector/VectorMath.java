@@ -29,28 +29,16 @@ final class VectorMath {
         return sum;
     }
 
-    /** {@code y[yo…yo+n) += alpha · x[xo…xo+n)}. */
-    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector a = FloatVector.broadcast(FLOATS, alpha);
+    /** {@code y[yo…yo+n) += x[xo…xo+n)}. */
+    static void addInto(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
             FloatVector.fromArray(FLOATS, x, xo + i)
-                    .fma(a, FloatVector.fromArray(FLOATS, y, yo + i))
+                    .add(FloatVector.fromArray(FLOATS, y, yo + i))
                     .intoArray(y, yo + i);
         }
         for (; i < n; i++) {
-            y[yo + i] += alpha * x[xo + i];
-        }
-    }
-
-    /** {@code a[ao…ao+n) *= factor}. */
-    static void scale(float[] a, int ao, int n, float factor) {
-        int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
-            FloatVector.fromArray(FLOATS, a, ao + i).mul(factor).intoArray(a, ao + i);
-        }
-        for (; i < n; i++) {
-            a[ao + i] *= factor;
+            y[yo + i] += x[xo + i];
         }
     }
 
