@@ -26,7 +26,7 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
     /** Independent chains per thread: more than FMA latency × FMA units on current x86 and ARM. */
     private static final int CHAINS = 12;
     private static final int REPEATS = 5;
-    private static final long MIN_NANOS = 500_000_000;
+    private static final long MIN_NANOS = 1_000_000_000;
     /** Work is claimed in chunks, so a worker the OS deschedules for a while does not idle the rest. */
     private static final int CHUNKS_PER_WORKER = 8;
 
@@ -57,7 +57,8 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
 
     /**
      * The best rate of {@code pass} doing {@code work} each time, over at least {@link #REPEATS}
-     * passes and {@link #MIN_NANOS}: the first passes run before the JIT has compiled the loop.
+     * passes and {@link #MIN_NANOS}: the first passes run before the JIT has compiled the loop,
+     * and on a shared machine some passes lose a core to other processes.
      */
     private static double bestRate(double work, Runnable pass) {
         double best = 0;
