@@ -31,6 +31,7 @@ final class LoopbackServer implements AutoCloseable {
 
     private final Injector injector;
     private final GptNeoServer server;
+    private boolean stopped;
 
     private LoopbackServer(int maxConcurrent, ServerInterceptor... interceptors) throws Exception {
         ServerConfig config = ServerConfig.defaults(Fixtures.checkpoint("tiny-gpt-neo").toString())
@@ -59,8 +60,8 @@ final class LoopbackServer implements AutoCloseable {
     }
 
     /** Listening, model not loaded: health NOT_SERVING, generation calls UNAVAILABLE. */
-    static LoopbackServer starting() throws Exception {
-        return new LoopbackServer(1);
+    static LoopbackServer starting(ServerInterceptor... interceptors) throws Exception {
+        return new LoopbackServer(1, interceptors);
     }
 
     String target() {
@@ -87,12 +88,21 @@ final class LoopbackServer implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    /** Shuts the server down (running generations end UNAVAILABLE); once, however often it is called. */
+    synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         try {
             server.shutdown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }
