@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 /**
@@ -41,6 +42,7 @@ public final class GptNeoServer {
     private final Server server;
     private MetricsEndpoint metricsEndpoint;
     private volatile GenerationEngine engine;
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
     @Inject
     GptNeoServer(ServerConfig config, ServerBuilder<?> transport, TextGenerationService service,
@@ -92,6 +94,10 @@ public final class GptNeoServer {
      * configured grace period and are then ended with UNAVAILABLE "server shutting down".
      */
     public void shutdown() throws InterruptedException {
+        if (!shuttingDown.compareAndSet(false, true)) {
+            server.awaitTermination();
+            return;
+        }
         state.markStopping();
         server.shutdown();
         GenerationEngine running = engine;
