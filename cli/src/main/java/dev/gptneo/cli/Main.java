@@ -11,7 +11,9 @@ import java.util.TreeMap;
 public final class Main {
     /** Every sub-command, by name: a new one is one class plus one line here. */
     private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
-            "tokenize", new TokenizeCommand()));
+            "tokenize", new TokenizeCommand(),
+            "serve", new ServeCommand(),
+            "serve-bench", new ServeBenchCommand()));
 
     private Main() {
     }

@@ -46,6 +46,24 @@ final class Options {
         return value;
     }
 
+    /** The value of an optional option, or {@code fallback} when it was not given. */
+    String value(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    /** The integer value of an optional option, or {@code fallback} when it was not given. */
+    int intValue(String name, int fallback) throws UsageException {
+        String value = values.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " needs a whole number, got '" + value + "'");
+        }
+    }
+
     /** Whether a flag was given. */
     boolean has(String flag) {
         return values.containsKey(flag);
