@@ -14,7 +14,9 @@ public final class Main {
             "tokenize", new TokenizeCommand(),
             "generate", new GenerateCommand(),
             "logits", new LogitsCommand(),
-            "client", new ClientCommand()));
+            "client", new ClientCommand(),
+            "serve", new ServeCommand(),
+            "serve-bench", new ServeBenchCommand()));
 
     private Main() {
     }
