@@ -10,9 +10,6 @@ import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /** Turns a failed call's gRPC status, with its google.rpc details, into a {@link GptNeoException}. */
 final class StatusErrors {
@@ -20,14 +17,9 @@ final class StatusErrors {
     private StatusErrors() {
     }
 
+    /** @param failure what gRPC reported: a StatusRuntimeException, or any throwable it wraps a status in */
     static GptNeoException toException(Throwable failure) {
-        if (failure instanceof GptNeoException known) {
-            return known;
-        }
-        if (failure instanceof CompletionException || failure instanceof ExecutionException) {
-            return toException(failure.getCause());
-        }
-        Status status = failure instanceof CancellationException ? Status.CANCELLED : Status.fromThrowable(failure);
+        Status status = Status.fromThrowable(failure);
         com.google.rpc.Status details = StatusProto.fromThrowable(failure);
         return switch (status.getCode()) {
             case INVALID_ARGUMENT -> new InvalidRequestException(status,
