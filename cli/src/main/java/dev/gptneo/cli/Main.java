@@ -12,6 +12,8 @@ public final class Main {
     /** Every sub-command, by name: a new one is one class plus one line here. */
     private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
             "tokenize", new TokenizeCommand(),
+            "generate", new GenerateCommand(),
+            "logits", new LogitsCommand(),
             "serve", new ServeCommand(),
             "serve-bench", new ServeBenchCommand()));
 
@@ -20,6 +22,10 @@ public final class Main {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
+        // One line per log record, on stderr (java.util.logging's default takes two).
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %5$s%6$s%n");
+        }
         System.exit(run(args, System.in, System.out, System.err));
     }
 

@@ -1,5 +1,6 @@
 package dev.gptneo.cli;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,7 @@ import java.util.Set;
 
 /** A sub-command's {@code --name value} options and {@code --flag} switches, checked against what it accepts. */
 final class Options {
-    private final Map<String, String> values = new HashMap<>();
+    private final Map<String, List<String>> values = new HashMap<>();
 
     private Options() {
     }
@@ -24,12 +25,12 @@ final class Options {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (flags.contains(arg)) {
-                options.values.put(arg, "");
+                options.values.computeIfAbsent(arg, k -> new ArrayList<>()).add("");
             } else if (valued.contains(arg)) {
                 if (i + 1 == args.size()) {
                     throw new UsageException(arg + " needs a value");
                 }
-                options.values.put(arg, args.get(++i));
+                options.values.computeIfAbsent(arg, k -> new ArrayList<>()).add(args.get(++i));
             } else {
                 throw new UsageException("unknown argument '" + arg + "'");
             }
@@ -39,28 +40,51 @@ final class Options {
 
     /** The value of a mandatory option. */
     String required(String name) throws UsageException {
-        String value = values.get(name);
+        String value = get(name, null);
         if (value == null) {
             throw new UsageException(name + " is required");
         }
         return value;
     }
 
-    /** The value of an optional option, or {@code fallback} when it was not given. */
-    String value(String name, String fallback) {
-        return values.getOrDefault(name, fallback);
+    /** The (last) value of an option, or {@code fallback} when it was not given. */
+    String get(String name, String fallback) {
+        List<String> all = values.get(name);
+        return all == null ? fallback : all.getLast();
     }
 
-    /** The integer value of an optional option, or {@code fallback} when it was not given. */
+    /** Every value of a repeatable option, in order. */
+    List<String> all(String name) {
+        return values.getOrDefault(name, List.of());
+    }
+
+    /** An integer option, or {@code fallback}. */
     int intValue(String name, int fallback) throws UsageException {
-        String value = values.get(name);
-        if (value == null) {
-            return fallback;
-        }
+        String value = get(name, null);
         try {
-            return Integer.parseInt(value);
+            return value == null ? fallback : Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            throw new UsageException(name + " needs a whole number, got '" + value + "'");
+            throw new UsageException(name + " expects an integer, got '" + value + "'");
+        }
+    }
+
+    /** A long option, or {@code fallback}. */
+    long longValue(String name, long fallback) throws UsageException {
+        String value = get(name, null);
+        try {
+            return value == null ? fallback : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " expects an integer, got '" + value + "'");
+        }
+    }
+
+    /** A number option, or {@code fallback}. */
+    double doubleValue(String name, double fallback) throws UsageException {
+        String value = get(name, null);
+        try {
+            return value == null ? fallback : Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " expects a number, got '" + value + "'");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.gptneo.cli;
 
 import com.google.inject.Guice;
-import dev.gptneo.kernels.DType;
 import dev.gptneo.server.BackendModule;
 import dev.gptneo.server.ConfigModule;
 import dev.gptneo.server.EngineModule;
@@ -32,7 +31,7 @@ final class ServeCommand implements Command {
     public String usage() {
         return """
                 usage: gptneo serve --model DIR|synthetic:125m|synthetic:tiny [options]
-                  --backend B          compute backend (default scalar)
+                  --backend B          compute backend (default: the fastest available)
                   --host H             address to listen on (default 0.0.0.0)
                   --port N             gRPC port (default 50051; 0 picks a free one)
                   --metrics-port N     Prometheus metrics at http://HOST:N/metrics (default 9464; -1: off)
@@ -64,19 +63,18 @@ final class ServeCommand implements Command {
     }
 
     static ServerConfig config(Options options) throws UsageException {
-        String dtype = options.value("--dtype", null);
         ServerConfig defaults = ServerConfig.defaults(options.required("--model"));
         try {
             return defaults
-                    .withBackend(options.value("--backend", defaults.backend()))
-                    .withPorts(options.value("--host", defaults.host()),
+                    .withBackend(options.get("--backend", defaults.backend()))
+                    .withPorts(options.get("--host", defaults.host()),
                             options.intValue("--port", defaults.port()),
                             options.intValue("--metrics-port", defaults.metricsPort()))
                     .withLimits(options.intValue("--max-concurrent", defaults.maxConcurrent()),
                             Duration.ofSeconds(options.intValue("--grace-seconds",
                                     (int) defaults.shutdownGrace().toSeconds())),
                             defaults.streamBuffer())
-                    .withCompute(dtype == null ? null : DType.fromUserName(dtype),
+                    .withCompute(ModelFlags.dtype(options),
                             options.intValue("--threads", defaults.threads()));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * A model ready to generate text: the graph on its backend and the tokenizer that goes with it,
  * opened from a model spec — a Hugging Face folder, or {@code synthetic:125m} /
- * {@code synthetic:tiny} for seeded random weights of those shapes.
+ * {@code synthetic:tiny} for seeded random weights of those shapes. It owns the model's backend.
  */
 public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenizer) implements AutoCloseable {
 
@@ -64,8 +64,10 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
         return Path.of(dir != null ? dir : "../shared/fixtures/gpt2-bpe");
     }
 
+    /** Frees the model and closes its backend. */
     @Override
     public void close() {
         model.close();
+        model.backend().close();
     }
 }

@@ -100,4 +100,9 @@ public record GenerationParams(
         return new GenerationParams(n, minNewTokens, ignoreEos, stop, sample, temperature, topK, topP,
                 repetitionPenalty, seed, topLogprobs);
     }
+
+    public GenerationParams withIgnoreEos(boolean ignore) {
+        return new GenerationParams(maxNewTokens, minNewTokens, ignore, stop, sample, temperature, topK, topP,
+                repetitionPenalty, seed, topLogprobs);
+    }
 }

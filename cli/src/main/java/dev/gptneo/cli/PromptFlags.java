@@ -1,0 +1,28 @@
+package dev.gptneo.cli;
+
+import dev.gptneo.tokenizer.Gpt2Tokenizer;
+import java.util.Arrays;
+
+/** {@code --prompt TEXT} or {@code --prompt-ids 1,2,3}: exactly one of them. */
+final class PromptFlags {
+
+    private PromptFlags() {
+    }
+
+    static int[] promptIds(Options options, Gpt2Tokenizer tokenizer) throws UsageException {
+        String text = options.get("--prompt", null);
+        String ids = options.get("--prompt-ids", null);
+        if ((text == null) == (ids == null)) {
+            throw new UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
+        }
+        return text != null ? tokenizer.encode(text) : parseIds(ids);
+    }
+
+    static int[] parseIds(String list) throws UsageException {
+        try {
+            return Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new UsageException("--prompt-ids expects comma-separated integers, got '" + list + "'");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.gptneo.model.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptneo.kernels.scalar.ScalarBackend;
+import dev.gptneo.model.Fixtures;
+import dev.gptneo.model.LoadedModel;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Generation on the F32 fixture: greedy paths and texts from the reference, and the sampling rules. */
+class GenerationTest {
+
+    private static LoadedModel loaded;
+
+    @BeforeAll
+    static void load() throws Exception {
+        loaded = LoadedModel.open(Fixtures.checkpoint("tiny-gpt-neo").toString(), new ScalarBackend(), null);
+    }
+
+    @AfterAll
+    static void close() {
+        loaded.close();
+    }
+
+    /** Records everything a generation reports. */
+    static final class Recorder implements GenerationListener {
+        final List<GeneratedToken> tokens = new ArrayList<>();
+        final List<String> deltas = new ArrayList<>();
+        FinishReason reason;
+        Usage usage;
+        int finishes;
+
+        @Override
+        public void onToken(GeneratedToken token, String textDelta) {
+            tokens.add(token);
+            deltas.add(textDelta);
+        }
+
+        @Override
+        public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+            deltas.add(textDelta);
+            this.reason = reason;
+            this.usage = usage;
+            finishes++;
+        }
+
+        int[] ids() {
+            return tokens.stream().mapToInt(GeneratedToken::id).toArray();
+        }
+
+        String text() {
+            return String.join("", deltas);
+        }
+    }
+
+    private static Recorder run(int[] prompt, GenerationParams params) {
+        Recorder recorder = new Recorder();
+        new Generation(loaded, prompt, params, recorder).run();
+        assertEquals(1, recorder.finishes);
+        return recorder;
+    }
+
+    private static GenerationParams greedy(int maxNew) {
+        return GenerationParams.defaults().withMaxNewTokens(maxNew).withIgnoreEos(true);
+    }
+
+    private static GenerationParams sampling(long seed, int topK) {
+        return new GenerationParams(20, 0, true, List.of(), true, 1.0, topK, 1.0, 1.0, seed, 0);
+    }
+
+    @Test
+    void greedyIdsAndTextMatchTheReference() {
+        for (Fixtures.Case c : Fixtures.cases("tiny-gpt-neo")) {
+            Recorder r = run(c.inputIds(), greedy(c.greedyNewIds().length));
+            assertArrayEquals(c.greedyNewIds(), r.ids(), c::toString);
+            assertEquals(c.greedyNewText(), r.text(), c::toString);
+            assertEquals(FinishReason.LENGTH, r.reason);
+            assertEquals(c.inputIds().length, r.usage.promptTokens());
+            assertEquals(c.greedyNewIds().length, r.usage.generatedTokens());
+        }
+    }
+
+    @Test
+    void logprobsAreNormalisedAndAlternativesSorted() {
+        Fixtures.Case c = Fixtures.cases("tiny-gpt-neo").getFirst();
+        GenerationParams params = new GenerationParams(3, 0, true, List.of(), false, 1, 50, 1, 1, 0, 5);
+        Recorder r = run(c.inputIds(), params);
+        GeneratedToken first = r.tokens.getFirst();
+        assertEquals(5, first.top().size());
+        // Greedy: the chosen token is the most likely one, and the reference's top-1 id.
+        assertEquals(c.greedyNewIds()[0], first.top().getFirst().id());
+        assertEquals(first.logprob(), first.top().getFirst().logprob(), 1e-6);
+        assertTrue(first.logprob() < 0);
+        for (int i = 1; i < 5; i++) {
+            assertTrue(first.top().get(i - 1).logprob() >= first.top().get(i).logprob());
+        }
+    }
+
+    @Test
+    void seededSamplingIsReproducible() {
+        int[] prompt = Fixtures.cases("tiny-gpt-neo").getFirst().inputIds();
+        int[] a = run(prompt, sampling(42, 50)).ids();
+        int[] b = run(prompt, sampling(42, 50)).ids();
+        int[] other = run(prompt, sampling(43, 50)).ids();
+        assertArrayEquals(a, b);
+        assertNotEquals(List.of(a), List.of(other), "a different seed should give a different sample");
+    }
+
+    @Test
+    void topKOfOneIsGreedy() {
+        Fixtures.Case c = Fixtures.cases("tiny-gpt-neo").get(1);
+        assertArrayEquals(c.greedyNewIds(), run(c.inputIds(), sampling(7, 1)).ids());
+    }
+
+    @Test
+    void stopSequenceEndsGenerationAndIsNeverSent() {
+        Fixtures.Case c = Fixtures.cases("tiny-gpt-neo").getFirst();
+        String text = c.greedyNewText();
+        // A stop string that spans token boundaries somewhere in the middle of the reference text.
+        String stop = text.substring(10, 18);
+        GenerationParams params = new GenerationParams(20, 0, true, List.of(stop), false, 1, 50, 1, 1, 0, 0);
+        Recorder r = run(c.inputIds(), params);
+        assertEquals(FinishReason.STOP_SEQUENCE, r.reason);
+        // Deltas are appended in order, so this also proves no piece of the stop was ever sent.
+        assertEquals(text.substring(0, text.indexOf(stop)), r.text());
+    }
+
+    @Test
+    void contextOverflowIsRejectedBeforeRunning() {
+        int[] prompt = new int[100];
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> new Generation(loaded, prompt, greedy(29), new Recorder()));
+        assertEquals("max_new_tokens", e.violations().getFirst().field());
+        assertTrue(e.getMessage().contains("128"), e.getMessage());
+    }
+
+    @Test
+    void everyBadParameterIsNamed() {
+        GenerationParams bad = new GenerationParams(0, -1, false, List.of(""), true, -1, -2, 1.5, 0, 0, 21);
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> new Generation(loaded, new int[] {1, 50257, -3}, bad, new Recorder()));
+        List<String> fields = e.violations().stream().map(GenerationParams.Violation::field).toList();
+        assertEquals(List.of("max_new_tokens", "min_new_tokens", "temperature", "top_k", "top_p",
+                "repetition_penalty", "top_logprobs", "stop[0]", "prompt_ids[1]", "prompt_ids[2]"), fields);
+        assertThrows(InvalidRequestException.class, () -> new Generation(loaded, new int[0], greedy(1), new Recorder()));
+    }
+
+    @Test
+    void cancelledGenerationFinishesAtItsNextStep() {
+        Recorder r = new Recorder();
+        Generation g = new Generation(loaded, new int[] {1, 2, 3}, greedy(10), r);
+        assertTrue(g.step());
+        g.cancel();
+        assertFalse(g.step());
+        assertEquals(FinishReason.CANCELLED, r.reason);
+        assertEquals(1, r.tokens.size());
+    }
+}
