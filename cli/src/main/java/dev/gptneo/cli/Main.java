@@ -13,7 +13,9 @@ public final class Main {
     private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
             "tokenize", new TokenizeCommand(),
             "generate", new GenerateCommand(),
-            "logits", new LogitsCommand()));
+            "logits", new LogitsCommand(),
+            "serve", new ServeCommand(),
+            "serve-bench", new ServeBenchCommand()));
 
     private Main() {
     }
