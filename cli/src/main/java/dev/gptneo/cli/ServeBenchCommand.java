@@ -47,7 +47,7 @@ final class ServeBenchCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: gptneo serve-bench [--model synthetic:tiny] [--backend scalar] [--tokens 100] [--runs 7]
+                usage: gptneo serve-bench [--model synthetic:tiny] [--backend B] [--tokens 100] [--runs 7]
                   Starts the server on 127.0.0.1 (a free port), then alternates the same greedy
                   generation of --tokens tokens in-process and over gRPC, --runs times each, and
                   prints the median tokens/s of both.
@@ -58,7 +58,11 @@ final class ServeBenchCommand implements Command {
     public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
         Options options = Options.parse(args, Set.of("--model", "--backend", "--tokens", "--runs"), Set.of());
         ServerConfig config = ServerConfig.defaults(options.get("--model", "synthetic:tiny"))
+<<<<<<< HEAD
                 .withBackend(options.get("--backend", "scalar"))
+=======
+                .withBackend(options.get("--backend", null))
+>>>>>>> main
                 .withPorts("127.0.0.1", 0, -1);
         int tokens = options.intValue("--tokens", 100);
         int runs = options.intValue("--runs", 7);

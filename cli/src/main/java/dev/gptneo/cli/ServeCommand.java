@@ -1,7 +1,6 @@
 package dev.gptneo.cli;
 
 import com.google.inject.Guice;
-import dev.gptneo.kernels.DType;
 import dev.gptneo.server.BackendModule;
 import dev.gptneo.server.ConfigModule;
 import dev.gptneo.server.EngineModule;
@@ -32,7 +31,7 @@ final class ServeCommand implements Command {
     public String usage() {
         return """
                 usage: gptneo serve --model DIR|synthetic:125m|synthetic:tiny [options]
-                  --backend B          compute backend (default scalar)
+                  --backend B          compute backend (default: the fastest available)
                   --host H             address to listen on (default 0.0.0.0)
                   --port N             gRPC port (default 50051; 0 picks a free one)
                   --metrics-port N     Prometheus metrics at http://HOST:N/metrics (default 9464; -1: off)
@@ -64,7 +63,10 @@ final class ServeCommand implements Command {
     }
 
     static ServerConfig config(Options options) throws UsageException {
+<<<<<<< HEAD
         String dtype = options.get("--dtype", null);
+=======
+>>>>>>> main
         ServerConfig defaults = ServerConfig.defaults(options.required("--model"));
         try {
             return defaults
@@ -76,7 +78,7 @@ final class ServeCommand implements Command {
                             Duration.ofSeconds(options.intValue("--grace-seconds",
                                     (int) defaults.shutdownGrace().toSeconds())),
                             defaults.streamBuffer())
-                    .withCompute(dtype == null ? null : DType.fromUserName(dtype),
+                    .withCompute(ModelFlags.dtype(options),
                             options.intValue("--threads", defaults.threads()));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -7,7 +7,7 @@ import java.time.Duration;
  * Everything the server is told at start-up.
  *
  * @param model a Hugging Face GPT-Neo folder, or synthetic:125m / synthetic:tiny
- * @param backend the compute backend's name (see Backends.names())
+ * @param backend the compute backend's name (see Backends.names()); null for the fastest available
  * @param dtype the weights' format for synthetic models, or Q8_0 to quantize; null for the default
  * @param threads compute threads for the backend (0: the backend's default)
  * @param host the address to listen on
@@ -42,9 +42,9 @@ public record ServerConfig(
         }
     }
 
-    /** Serving {@code model} on the scalar backend with the default ports and limits. */
+    /** Serving {@code model} on the fastest backend available, with the default ports and limits. */
     public static ServerConfig defaults(String model) {
-        return new ServerConfig(model, "scalar", null, 0, "0.0.0.0", DEFAULT_PORT, DEFAULT_METRICS_PORT, 4,
+        return new ServerConfig(model, null, null, 0, "0.0.0.0", DEFAULT_PORT, DEFAULT_METRICS_PORT, 4,
                 Duration.ofSeconds(10), 16);
     }
 

@@ -76,17 +76,16 @@ class LifecycleTest {
 
     @Test
     void shutdownLetsStreamsFinishWithinTheGracePeriodThenEndsThemAsUnavailable() throws Exception {
-        TestServer test = TestServer.serving(TestServer.config(2, Duration.ofMillis(500)));
+        TestServer test = TestServer.serving(TestServer.config(2, Duration.ofSeconds(3)));
         ManualReader stalled = new ManualReader(test.channel, CallOptions.DEFAULT, Requests.greedy(100, 1, 2));
-        ManualReader reading = new ManualReader(test.channel, CallOptions.DEFAULT, Requests.greedy(100, 3, 4));
+        ManualReader reading = new ManualReader(test.channel, CallOptions.DEFAULT, Requests.greedy(20, 3, 4));
         stalled.next();
         reading.next();
         CompletableFuture<Void> stopping = shutDown(test);
-        GenerateResponse last;
-        do {
-            last = reading.next();
-        } while (last.getFinishReason() == FinishReason.FINISH_REASON_UNSPECIFIED);
+        reading.call.request(Integer.MAX_VALUE);
         assertEquals(Status.Code.OK, reading.awaitStatus().getCode());
+        GenerateResponse last = reading.received.stream().reduce((a, b) -> b).orElseThrow();
+        assertEquals(FinishReason.LENGTH, last.getFinishReason());
 
         Status ended = stalled.awaitStatus();
         assertEquals(Status.Code.UNAVAILABLE, ended.getCode());

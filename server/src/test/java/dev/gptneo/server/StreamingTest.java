@@ -90,7 +90,7 @@ class StreamingTest {
     void anExpiredDeadlineStopsTheGenerationAndFreesTheSlot() throws Exception {
         ManualReader reader = read(Requests.greedy(LONG, 1, 2, 3),
                 CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS));
-        reader.next();
+        reader.call.request(1); // and no more: the generation pauses until the deadline passes
         assertEquals(Status.Code.DEADLINE_EXCEEDED, reader.awaitStatus().getCode());
         test.awaitActive(0);
     }

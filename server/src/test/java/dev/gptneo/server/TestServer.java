@@ -47,6 +47,7 @@ final class TestServer implements AutoCloseable {
     /** The tiny fixture with {@code maxConcurrent} slots, a 4-response stream buffer and the given grace. */
     static ServerConfig config(int maxConcurrent, Duration grace) {
         return ServerConfig.defaults(Fixtures.checkpoint("tiny-gpt-neo").toString())
+                .withBackend("scalar")
                 .withPorts("127.0.0.1", 0, -1)
                 .withLimits(maxConcurrent, grace, 4);
     }

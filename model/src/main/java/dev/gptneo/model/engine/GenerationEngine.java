@@ -34,7 +34,11 @@ public interface GenerationEngine extends AutoCloseable {
 
     /** Shuts down with no grace: running requests are stopped at once. */
     @Override
-    default void close() throws InterruptedException {
-        shutdown(Duration.ZERO);
+    default void close() {
+        try {
+            shutdown(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

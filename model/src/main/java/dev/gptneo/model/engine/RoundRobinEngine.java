@@ -194,6 +194,7 @@ public final class RoundRobinEngine implements GenerationEngine {
         private volatile boolean cancelled;
         private volatile boolean aborted;
         private volatile boolean paused;
+        private boolean freed;
 
         Slot(int[] promptIds, GenerationParams params, RequestListener listener) {
             this.promptIds = promptIds;
@@ -215,17 +216,23 @@ public final class RoundRobinEngine implements GenerationEngine {
                 if (cancelled) {
                     generation.cancel();
                 }
-                if (!generation.step()) {
-                    remove(this, System.nanoTime() - admittedNanos);
-                }
+                generation.step();
             } catch (RuntimeException e) {
                 if (generation != null) {
                     generation.close();
                 }
-                remove(this, System.nanoTime() - admittedNanos);
+                free();
                 listener.onFailure(e);
             }
             return true;
+        }
+
+        /** Gives the slot back, before the caller hears of the end: it may submit again at once. */
+        private void free() {
+            if (!freed) {
+                freed = true;
+                remove(this, System.nanoTime() - admittedNanos);
+            }
         }
 
         void abort() {
@@ -251,6 +258,7 @@ public final class RoundRobinEngine implements GenerationEngine {
 
         @Override
         public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+            free();
             // A request stopped by shutdown failed; one cancelled by its caller ended normally.
             if (reason == FinishReason.CANCELLED && aborted) {
                 listener.onFailure(new EngineClosedException());
