@@ -69,10 +69,13 @@ final class StreamingCall implements RequestListener {
             close();
             return;
         }
+        // One step: a drain() on gRPC's onReady thread in between would see "finishing" with an
+        // empty queue and complete the call without its last message.
         synchronized (this) {
             finishing = true;
+            queue.add(Responses.last(textDelta, reason, usage));
         }
-        enqueue(Responses.last(textDelta, reason, usage));
+        drain();
     }
 
     @Override
