@@ -58,11 +58,7 @@ final class ServeBenchCommand implements Command {
     public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
         Options options = Options.parse(args, Set.of("--model", "--backend", "--tokens", "--runs"), Set.of());
         ServerConfig config = ServerConfig.defaults(options.get("--model", "synthetic:tiny"))
-<<<<<<< HEAD
-                .withBackend(options.get("--backend", "scalar"))
-=======
                 .withBackend(options.get("--backend", null))
->>>>>>> main
                 .withPorts("127.0.0.1", 0, -1);
         int tokens = options.intValue("--tokens", 100);
         int runs = options.intValue("--runs", 7);

@@ -63,10 +63,6 @@ final class ServeCommand implements Command {
     }
 
     static ServerConfig config(Options options) throws UsageException {
-<<<<<<< HEAD
-        String dtype = options.get("--dtype", null);
-=======
->>>>>>> main
         ServerConfig defaults = ServerConfig.defaults(options.required("--model"));
         try {
             return defaults
