@@ -47,7 +47,13 @@ import org.jocl.cl_mem;
  */
 public final class OpenClBackend implements Backend {
 
-    /** Items per work-group of the reducing kernels (matvec, layer norm, attention). */
+    /**
+     * Items that share one output of the matvec (a warp on NVIDIA), and outputs per matvec
+     * work-group (8: few enough groups for CPU runtimes, 256 items for a GPU).
+     */
+    private static final int MATVEC_WIDTH = 32;
+    private static final int MATVEC_ROWS = 8;
+    /** Items per work-group of the other reducing kernels (layer norm, attention). */
     private static final int REDUCTION_GROUP = 64;
     /** Side of the tiled matmul's square work-groups; TILE in gptneo.cl. */
     private static final int TILE = 16;
@@ -84,12 +90,10 @@ public final class OpenClBackend implements Backend {
         add = kernel("add");
         attention = kernel("attention");
         cacheWrite = kernel("cache_write");
-        reductionGroup = Math.min(REDUCTION_GROUP, Integer.highestOneBit((int) Math.min(
-                Math.min(maxGroup(layerNorm), maxGroup(attention)), maxGroup(matvec.get(DType.F32)))));
-        if (maxGroup(matmul.get(DType.F32)) < TILE * TILE) {
-            throw new IllegalStateException(device.name() + " runs at most " + maxGroup(matmul.get(DType.F32))
-                    + " work-items per group of the tiled matmul; it needs " + TILE * TILE);
-        }
+        reductionGroup = Math.min(REDUCTION_GROUP,
+                Integer.highestOneBit((int) Math.min(maxGroup(layerNorm), maxGroup(attention))));
+        requireGroupSize(matvec.get(DType.F32), MATVEC_WIDTH * MATVEC_ROWS);
+        requireGroupSize(matmul.get(DType.F32), TILE * TILE);
     }
 
     @Override
@@ -210,8 +214,8 @@ public final class OpenClBackend implements Backend {
         int biasFormat = bias == null ? NO_BIAS : format(bias);
         if (rows == 1) {
             call.start(matvec.get(weights.dtype())).buffer(in).buffer(weights).buffer(b).integer(biasFormat)
-                    .buffer(o).integer(k).localFloats(reductionGroup)
-                    .groups(n, 1, reductionGroup, 1);
+                    .buffer(o).integer(n).integer(k).localFloats(MATVEC_WIDTH * MATVEC_ROWS)
+                    .groups(1, Math.ceilDiv(n, MATVEC_ROWS), MATVEC_WIDTH, MATVEC_ROWS);
         } else {
             call.start(matmul.get(weights.dtype())).buffer(in).buffer(weights).buffer(b).integer(biasFormat)
                     .buffer(o).integer(rows).integer(n).integer(k)
@@ -309,6 +313,13 @@ public final class OpenClBackend implements Backend {
 
     private cl_kernel kernel(String name) {
         return clCreateKernel(program.program(), name, null);
+    }
+
+    private void requireGroupSize(cl_kernel kernel, int items) {
+        if (maxGroup(kernel) < items) {
+            throw new IllegalStateException(program.device().name() + " runs at most " + maxGroup(kernel)
+                    + " work-items per group of a matrix kernel; it needs " + items);
+        }
     }
 
     private long maxGroup(cl_kernel kernel) {

@@ -28,8 +28,9 @@ inline float load_weight(global const uchar* w, const int format, size_t i) {
     }
 }
 
-// Work-group reductions over local memory; the group size must be a power of two. Every item of
-// the group must call them (they contain barriers), and all get the result.
+// Reductions along dimension 0 of the work-group over local memory (scratch holds
+// get_local_size(0) floats, a power of two). Every item of the group must call them (they contain
+// barriers), and all get the result.
 inline float group_sum(float value, local float* scratch) {
     int t = get_local_id(0);
     scratch[t] = value;
@@ -64,19 +65,23 @@ inline float bias_at(global const uchar* bias, int bias_format, int j) {
     return bias_format == NO_BIAS ? 0.0f : load_weight(bias, bias_format, j);
 }
 
-// out[j] = x · w[j] + bias[j] for one row x: a work-group per output j, its items striding
-// over k (adjacent items read adjacent weights) and summing in local memory.
+// out[j] = x · w[j] + bias[j] for one row x. A work-group computes get_local_size(1) outputs:
+// items (t, y) stride over k for output j = get_global_id(1) (adjacent items read adjacent
+// weights) and sum in their own slice of local memory. Several outputs per group keep the number
+// of groups low, which matters to CPU runtimes (50k vocabulary rows).
 inline void matvec(global const float* x, global const uchar* w, const int format,
-                   global const uchar* bias, int bias_format, global float* out, int k,
+                   global const uchar* bias, int bias_format, global float* out, int n, int k,
                    local float* scratch) {
-    int j = get_group_id(0);
-    size_t row = (size_t) j * k;
+    int j = get_global_id(1);
     float acc = 0.0f;
-    for (int i = get_local_id(0); i < k; i += get_local_size(0)) {
-        acc += x[i] * load_weight(w, format, row + i);
+    if (j < n) {
+        size_t row = (size_t) j * k;
+        for (int i = get_local_id(0); i < k; i += get_local_size(0)) {
+            acc += x[i] * load_weight(w, format, row + i);
+        }
     }
-    acc = group_sum(acc, scratch);
-    if (get_local_id(0) == 0) {
+    acc = group_sum(acc, scratch + get_local_id(1) * get_local_size(0));
+    if (j < n && get_local_id(0) == 0) {
         out[j] = acc + bias_at(bias, bias_format, j);
     }
 }
@@ -111,9 +116,9 @@ inline void matmul_tiled(global const float* x, global const uchar* w, const int
 
 #define MATRIX_KERNELS(SUFFIX, FORMAT)                                                           \
 kernel void matvec_##SUFFIX(global const float* x, global const uchar* w,                        \
-                            global const uchar* bias, int bias_format, global float* out, int k, \
-                            local float* scratch) {                                              \
-    matvec(x, w, FORMAT, bias, bias_format, out, k, scratch);                                    \
+                            global const uchar* bias, int bias_format, global float* out,        \
+                            int n, int k, local float* scratch) {                                \
+    matvec(x, w, FORMAT, bias, bias_format, out, n, k, scratch);                                 \
 }                                                                                                \
 kernel void matmul_##SUFFIX(global const float* x, global const uchar* w,                        \
                             global const uchar* bias, int bias_format, global float* out,        \
