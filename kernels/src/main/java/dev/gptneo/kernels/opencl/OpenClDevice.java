@@ -16,7 +16,6 @@ import static org.jocl.CL.clGetDeviceInfo;
 import static org.jocl.CL.clGetPlatformIDs;
 import static org.jocl.CL.clGetPlatformInfo;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.jocl.CL;
@@ -131,19 +130,13 @@ record OpenClDevice(int platformIndex, int deviceIndex, cl_platform_id platform,
     }
 
     private static String platformString(cl_platform_id platform, int param) {
-        long[] size = new long[1];
-        clGetPlatformInfo(platform, param, 0, null, size);
-        byte[] bytes = new byte[(int) size[0]];
-        clGetPlatformInfo(platform, param, bytes.length, Pointer.to(bytes), null);
-        return cString(bytes);
+        return InfoString.read((size, value, sizeReturned) ->
+                clGetPlatformInfo(platform, param, size, value, sizeReturned));
     }
 
     private static String deviceString(cl_device_id device, int param) {
-        long[] size = new long[1];
-        clGetDeviceInfo(device, param, 0, null, size);
-        byte[] bytes = new byte[(int) size[0]];
-        clGetDeviceInfo(device, param, bytes.length, Pointer.to(bytes), null);
-        return cString(bytes);
+        return InfoString.read((size, value, sizeReturned) ->
+                clGetDeviceInfo(device, param, size, value, sizeReturned));
     }
 
     private static long deviceLong(cl_device_id device, int param) {
@@ -156,10 +149,5 @@ record OpenClDevice(int platformIndex, int deviceIndex, cl_platform_id platform,
         int[] value = new int[1];
         clGetDeviceInfo(device, param, Sizeof.cl_uint, Pointer.to(value), null);
         return value[0];
-    }
-
-    private static String cString(byte[] bytes) {
-        int length = bytes.length > 0 && bytes[bytes.length - 1] == 0 ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, length, StandardCharsets.UTF_8).trim();
     }
 }

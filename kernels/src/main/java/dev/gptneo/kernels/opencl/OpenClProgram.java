@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.jocl.CLException;
-import org.jocl.Pointer;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
@@ -67,10 +66,7 @@ record OpenClProgram(OpenClDevice device, cl_context context, cl_program program
     }
 
     private static String buildLog(cl_program program, cl_device_id device) {
-        long[] size = new long[1];
-        clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, 0, null, size);
-        byte[] log = new byte[(int) size[0]];
-        clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, log.length, Pointer.to(log), null);
-        return new String(log, StandardCharsets.UTF_8).trim();
+        return InfoString.read((size, value, sizeReturned) ->
+                clGetProgramBuildInfo(program, device, CL_PROGRAM_BUILD_LOG, size, value, sizeReturned));
     }
 }
