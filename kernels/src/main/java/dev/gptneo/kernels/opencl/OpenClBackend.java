@@ -20,6 +20,7 @@ import static org.jocl.CL.clReleaseMemObject;
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
+import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -79,7 +80,7 @@ public final class OpenClBackend implements Backend {
         program = OpenClProgram.forDevice(device);
         queue = clCreateCommandQueueWithProperties(program.context(), device.device(), null, null);
         call = new KernelCall(queue);
-        for (DType format : List.of(DType.F32, DType.F16, DType.BF16)) {
+        for (DType format : DType.values()) {
             String suffix = format.name().toLowerCase(Locale.ROOT);
             matvec.put(format, kernel("matvec_" + suffix));
             matmul.put(format, kernel("matmul_" + suffix));
@@ -108,14 +109,18 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public Tensor weight(HostTensor source, DType storage) {
-        if (storage != source.dtype()) {
-            throw new UnsupportedOperationException("opencl backend keeps weights as stored; cannot convert "
-                    + source.name() + " from " + source.dtype() + " to " + storage
-                    + (storage == DType.Q8_0 ? " (Q8_0 is not supported on OpenCL yet)" : ""));
+        ByteBuffer bytes;
+        if (storage == DType.Q8_0) {
+            bytes = Q8Blocks.of(Q8Matrix.quantize(source));
+        } else if (storage == source.dtype()) {
+            bytes = byteBuffer(source.data());
+        } else {
+            throw new UnsupportedOperationException("opencl backend keeps weights as stored or quantizes "
+                    + "them to Q8_0; cannot convert " + source.name() + " from " + source.dtype() + " to " + storage);
         }
         cl_mem memory = clCreateBuffer(program.context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                source.data().byteSize(), Pointer.to(byteBuffer(source.data())), null);
-        return track(new OpenClTensor(source.rows(), source.cols(), source.dtype(), memory));
+                bytes.remaining(), Pointer.to(bytes), null);
+        return track(new OpenClTensor(source.rows(), source.cols(), storage, memory));
     }
 
     /**
@@ -346,7 +351,7 @@ public final class OpenClBackend implements Backend {
             case F32 -> 0;
             case F16 -> 1;
             case BF16 -> 2;
-            case Q8_0 -> throw new AssertionError("Q8_0 tensors are never created");
+            case Q8_0 -> 3;
         };
     }
 

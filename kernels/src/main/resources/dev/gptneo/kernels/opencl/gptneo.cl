@@ -2,27 +2,40 @@
 // semantics of ScalarBackend (the reference). OpenCL C 1.2, no extensions: F16 weights are read
 // with vload_half, which is core, so devices without cl_khr_fp16 work too.
 //
-// Activations are float; weights keep their checkpoint format and are widened when read. The
-// matrix kernels are instantiated once per weight format (the format is a compile-time constant
-// there, so the switch in load_weight folds away); the other kernels read small weights (norms,
-// biases, embeddings) with the format passed at run time.
+// Activations are float; weights keep their checkpoint format (or Q8_0) and are widened when
+// read. The matrix kernels are instantiated once per weight format (the format is a compile-time
+// constant there, so the switch in load_weight folds away); the other kernels read small weights
+// (norms, biases, embeddings) with the format passed at run time.
 
 // Weight formats, as OpenClBackend passes them.
 #define F32 0
 #define F16 1
 #define BF16 2
+#define Q8_0 3
 #define NO_BIAS (-1)
+
+// Q8_0 on the device: each row cut into blocks of 32 values (the last one zero-padded), each block
+// stored as its float scale followed by its 32 int8 values; a value is q * scale.
+#define Q8_BLOCK 32
+#define Q8_BLOCK_BYTES (4 + Q8_BLOCK)
 
 // Side of the square tiles of the tiled matmul; OpenClBackend launches TILE x TILE work-groups.
 #define TILE 16
 
-inline float load_weight(global const uchar* w, const int format, size_t i) {
+// Element (row, col) of a weight with `cols` columns, as float.
+inline float load_weight(global const uchar* w, const int format, size_t row, int col, int cols) {
+    size_t i = row * cols + col;
     switch (format) {
         case F16:
             return vload_half(i, (global const half*) w);
         case BF16:
             // bfloat16 is the upper half of a float32.
             return as_float(((uint) ((global const ushort*) w)[i]) << 16);
+        case Q8_0: {
+            size_t blocks_per_row = (cols + Q8_BLOCK - 1) / Q8_BLOCK;
+            global const uchar* block = w + (row * blocks_per_row + col / Q8_BLOCK) * Q8_BLOCK_BYTES;
+            return ((global const char*) (block + 4))[col % Q8_BLOCK] * *(global const float*) block;
+        }
         default:
             return ((global const float*) w)[i];
     }
@@ -61,8 +74,8 @@ inline float group_max(float value, local float* scratch) {
     return result;
 }
 
-inline float bias_at(global const uchar* bias, int bias_format, int j) {
-    return bias_format == NO_BIAS ? 0.0f : load_weight(bias, bias_format, j);
+inline float bias_at(global const uchar* bias, int bias_format, int j, int n) {
+    return bias_format == NO_BIAS ? 0.0f : load_weight(bias, bias_format, 0, j, n);
 }
 
 // out[j] = x · w[j] + bias[j] for one row x. A work-group computes get_local_size(1) outputs:
@@ -75,14 +88,13 @@ inline void matvec(global const float* x, global const uchar* w, const int forma
     int j = get_global_id(1);
     float acc = 0.0f;
     if (j < n) {
-        size_t row = (size_t) j * k;
         for (int i = get_local_id(0); i < k; i += get_local_size(0)) {
-            acc += x[i] * load_weight(w, format, row + i);
+            acc += x[i] * load_weight(w, format, j, i, k);
         }
     }
     acc = group_sum(acc, scratch + get_local_id(1) * get_local_size(0));
     if (j < n && get_local_id(0) == 0) {
-        out[j] = acc + bias_at(bias, bias_format, j);
+        out[j] = acc + bias_at(bias, bias_format, j, n);
     }
 }
 
@@ -102,7 +114,7 @@ inline void matmul_tiled(global const float* x, global const uchar* w, const int
     for (int i0 = 0; i0 < k; i0 += TILE) {
         int i = i0 + tx;
         xs[ty][tx] = (r < rows && i < k) ? x[r * k + i] : 0.0f;
-        ws[ty][tx] = (wj < n && i < k) ? load_weight(w, format, (size_t) wj * k + i) : 0.0f;
+        ws[ty][tx] = (wj < n && i < k) ? load_weight(w, format, wj, i, k) : 0.0f;
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int d = 0; d < TILE; d++) {
             acc += xs[ty][d] * ws[tx][d];
@@ -110,7 +122,7 @@ inline void matmul_tiled(global const float* x, global const uchar* w, const int
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (r < rows && j < n) {
-        out[r * n + j] = acc + bias_at(bias, bias_format, j);
+        out[r * n + j] = acc + bias_at(bias, bias_format, j, n);
     }
 }
 
@@ -131,6 +143,7 @@ kernel void matmul_##SUFFIX(global const float* x, global const uchar* w,       
 MATRIX_KERNELS(f32, F32)
 MATRIX_KERNELS(f16, F16)
 MATRIX_KERNELS(bf16, BF16)
+MATRIX_KERNELS(q8_0, Q8_0)
 
 // out[r] = wte[ids[r]] + wpe[positions[r]]; ids_positions holds the ids, then the positions.
 // One item per element.
@@ -139,9 +152,8 @@ kernel void embed(global const uchar* wte, int wte_format, global const uchar* w
     int c = get_global_id(0);
     int r = get_global_id(1);
     int cols = get_global_size(0);
-    size_t token = (size_t) ids_positions[r] * cols + c;
-    size_t position = (size_t) ids_positions[rows + r] * cols + c;
-    out[r * cols + c] = load_weight(wte, wte_format, token) + load_weight(wpe, wpe_format, position);
+    out[r * cols + c] = load_weight(wte, wte_format, ids_positions[r], c, cols)
+            + load_weight(wpe, wpe_format, ids_positions[rows + r], c, cols);
 }
 
 // A work-group per row: mean, then variance around it (two passes, as the reference).
@@ -162,8 +174,8 @@ kernel void layer_norm(global const float* x, global const uchar* gamma, global 
     }
     float inv = 1.0f / sqrt(group_sum(squares, scratch) / cols + eps);
     for (int c = t; c < cols; c += size) {
-        out[base + c] = (x[base + c] - mean) * inv * load_weight(gamma, format, c)
-                + load_weight(beta, format, c);
+        out[base + c] = (x[base + c] - mean) * inv * load_weight(gamma, format, 0, c, cols)
+                + load_weight(beta, format, 0, c, cols);
     }
 }
 
