@@ -75,6 +75,7 @@ public final class OpenClBackend implements Backend {
     private final int reductionGroup;
     private final Set<OpenClTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private final float[] zero = {0f};
+    private boolean closed;
 
     OpenClBackend(OpenClDevice device) {
         program = OpenClProgram.forDevice(device);
@@ -136,7 +137,7 @@ public final class OpenClBackend implements Backend {
     public Tensor allocate(int rows, int cols) {
         long bytes = (long) Math.multiplyExact(rows, cols) * Sizeof.cl_float;
         cl_mem memory = clCreateBuffer(program.context(), CL_MEM_READ_WRITE, bytes, null, null);
-        // Reuses of a buffer may start from garbage on the device; the SPI promises zeros.
+        // A new device buffer holds whatever was there before; the SPI promises zeros.
         clEnqueueFillBuffer(queue, memory, Pointer.to(zero), Sizeof.cl_float, 0, bytes, 0, null, null);
         return track(new OpenClTensor(rows, cols, DType.F32, memory));
     }
@@ -307,6 +308,10 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         clFinish(queue);
         new ArrayList<>(live).forEach(this::free);
         List<cl_kernel> kernels = new ArrayList<>(matvec.values());
