@@ -8,7 +8,8 @@
 #   --opencl-platform/--opencl-device  pick the device (defaults: the first GPU of all platforms)
 #   --allow-cpu                        accept a CPU device (PoCL), to try this script without a GPU
 # Needs JDK 25 (JAVA_HOME, default /usr/lib/jvm/temurin-25-jdk-amd64); root only to install the
-# loader or register the NVIDIA ICD when they are missing.
+# loader or register the NVIDIA ICD when they are missing. MVN_ARGS adds Maven options, e.g.
+# "-o -Dmaven.repo.local=/path/to/m2" on a machine without Internet access.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,9 @@ while [ $# -gt 0 ]; do
 done
 
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+read -r -a mvn_args <<<"${MVN_ARGS:-}"
+# Debian keeps ldconfig in /sbin, which a user's PATH may lack.
+ldconfig="$(command -v ldconfig || echo /sbin/ldconfig)"
 work="$(mktemp -d)"
 export POCL_CACHE_DIR="$work/pocl-cache"
 rows=()
@@ -53,12 +57,12 @@ timed() {
 }
 
 # The loader: libOpenCL.so.1 (ocl-icd), which dispatches to the vendors' drivers.
-if ! ldconfig -p | grep -q 'libOpenCL\.so\.1'; then
+if ! "$ldconfig" -p | grep -q 'libOpenCL\.so\.1'; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends ocl-icd-libopencl1 >/dev/null
   fi
 fi
-loader="$(ldconfig -p | awk '/libOpenCL\.so\.1 / {print $NF; exit}')"
+loader="$("$ldconfig" -p | awk '/libOpenCL\.so\.1 / {print $NF; exit}')"
 if [ -n "$loader" ]; then row "OpenCL loader" ok 0 "$loader"; else row "OpenCL loader" FAIL 0 "libOpenCL.so.1 not found (apt-get install ocl-icd-libopencl1)"; fi
 
 # The NVIDIA ICD: the driver ships libnvidia-opencl.so.1, but containers often lack the file
@@ -66,8 +70,8 @@ if [ -n "$loader" ]; then row "OpenCL loader" ok 0 "$loader"; else row "OpenCL l
 if grep -qs 'nvidia' /etc/OpenCL/vendors/*.icd; then
   row "NVIDIA ICD" ok 0 "$(grep -ls nvidia /etc/OpenCL/vendors/*.icd | head -1)"
 else
-  lib="$(ldconfig -p | awk '/libnvidia-opencl\.so\.1 / {print $NF; exit}')"
-  [ -n "$lib" ] || lib="$(find / -xdev -name 'libnvidia-opencl.so.1' 2>/dev/null | head -1)"
+  lib="$("$ldconfig" -p | awk '/libnvidia-opencl\.so\.1 / {print $NF; exit}')"
+  [ -n "$lib" ] || lib="$(timeout 60 find / -xdev -name 'libnvidia-opencl.so.1' 2>/dev/null | head -1)"
   if [ -z "$lib" ]; then
     row "NVIDIA ICD" missing 0 "no libnvidia-opencl.so.1 (other OpenCL drivers may still be found)"
   elif [ "$(id -u)" = 0 ]; then
@@ -81,8 +85,8 @@ else
 fi
 command -v nvidia-smi >/dev/null && row "GPU" info 0 "$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)"
 
-if timed 300 "$work/build.log" ./mvnw -B -q -DskipTests package; then
-  row build ok "$took" "./mvnw -B -q -DskipTests package"
+if timed 300 "$work/build.log" ./mvnw -B -q "${mvn_args[@]}" -DskipTests package; then
+  row build ok "$took" "./mvnw -B -q ${mvn_args[*]} -DskipTests package"
 else
   row build FAIL "$took" "see $work/build.log"
 fi
@@ -90,7 +94,7 @@ fi
 # CI=true makes the OpenCL tests fail, not skip, when the backend cannot run; failures do not
 # stop the build, so that both suites report.
 rm -rf kernels/target/surefire-reports model/target/surefire-reports
-timed 300 "$work/test.log" env CI=true ./mvnw -B -pl model -am test \
+timed 300 "$work/test.log" env CI=true ./mvnw -B "${mvn_args[@]}" -pl model -am test \
   -Dtest='OpenClBackendTest,ForwardFixtureTest' -Dsurefire.failIfNoSpecifiedTests=false -Dmaven.test.failure.ignore=true \
   -Dgptneo.test.backends=opencl -Dgptneo.test.openclPlatform="$platform" -Dgptneo.test.openclDevice="$device"
 test_seconds=$took
