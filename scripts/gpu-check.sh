@@ -9,7 +9,9 @@
 #   --allow-cpu                        accept a CPU device (PoCL), to try this script without a GPU
 # Needs JDK 25 (JAVA_HOME, default /usr/lib/jvm/temurin-25-jdk-amd64); root only to install the
 # loader or register the NVIDIA ICD when they are missing. MVN_ARGS adds Maven options, e.g.
-# "-o -Dmaven.repo.local=/path/to/m2" on a machine without Internet access.
+# "-o -Dmaven.repo.local=/path/to/m2" on a machine without Internet access; BENCH_ARGS replaces
+# the benchmark's arguments (default "--model synthetic:125m"; to try the script on a CPU:
+# "--model synthetic:tiny --prompt-tokens 64 --new-tokens 16").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,7 @@ done
 
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 read -r -a mvn_args <<<"${MVN_ARGS:-}"
+read -r -a bench_args <<<"${BENCH_ARGS:---model synthetic:125m}"
 # Debian keeps ldconfig in /sbin, which a user's PATH may lack.
 ldconfig="$(command -v ldconfig || echo /sbin/ldconfig)"
 work="$(mktemp -d)"
@@ -46,11 +49,12 @@ attribute() {
   grep -o '<testsuite [^>]*' "$1" | grep -o " $2=\"[0-9.]*\"" | grep -o '[0-9.]*'
 }
 
-# timed SECONDS LOG COMMAND...: runs the command under a time limit into LOG, sets $took.
+# timed SECONDS LOG COMMAND...: runs the command under a time limit, its stdout into LOG and its
+# stderr into LOG.err; sets $took.
 timed() {
   local limit="$1" log="$2" start=$SECONDS
   shift 2
-  timeout "$limit" "$@" >"$log" 2>&1
+  timeout "$limit" "$@" >"$log" 2>"$log.err"
   local status=$?
   took=$((SECONDS - start))
   return $status
@@ -114,9 +118,9 @@ for suite in kernels/target/surefire-reports/TEST-dev.gptneo.kernels.opencl.Open
   row "$name" "$result" "${seconds%.*}" "$tests tests, $bad failed, $skipped skipped"
 done
 # The backend logs its device when it starts: the tests must have run on a GPU.
-used="$(grep -o 'backend: opencl on .*' "$work/test.log" | head -1 | sed 's/^backend: opencl on //')"
+used="$(cat "$work/test.log"* | grep -o 'backend: opencl on .*' | head -1 | sed 's/^backend: opencl on //')"
 if [ -z "$used" ]; then
-  row device FAIL 0 "the OpenCL backend did not start: $(grep -m1 -oE '(cannot run|no OpenCL).*' "$work/test.log")"
+  row device FAIL 0 "the OpenCL backend did not start: $(cat "$work/test.log"* | grep -m1 -oE '(cannot run|no OpenCL).*')"
 elif [[ "$used" == *"(GPU,"* ]] || $allow_cpu; then
   row device ok 0 "$used"
 else
@@ -127,10 +131,10 @@ if [ -x ./gptneo ] && ./gptneo bench --help >/dev/null 2>&1; then
   device_flags=()
   [ "$platform" != -1 ] && device_flags+=(--opencl-platform "$platform")
   [ "$device" != -1 ] && device_flags+=(--opencl-device "$device")
-  if timed 180 "$work/bench.json" ./gptneo bench --backend opencl --model synthetic:125m --json "${device_flags[@]}"; then
+  if timed 180 "$work/bench.json" ./gptneo bench --backend opencl "${bench_args[@]}" --json "${device_flags[@]}"; then
     row bench ok "$took" "$(tr -s ' \n' ' ' <"$work/bench.json" | cut -c1-300)"
   else
-    row bench FAIL "$took" "see $work/bench.json"
+    row bench FAIL "$took" "see $work/bench.json.err"
   fi
 else
   row bench skipped 0 "no './gptneo bench' in this checkout"
