@@ -56,7 +56,8 @@ final class ServeCommand implements Command {
         }, "gptneo-shutdown"));
         server.load();
         PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
-        log.println("gptneo serving " + config.model() + " on " + config.backend() + " at " + config.host() + ":"
+        // The backend chosen was logged when it was created.
+        log.println("gptneo serving " + config.model() + " at " + config.host() + ":"
                 + server.port() + (server.metricsPort() < 0 ? "" : ", metrics at :" + server.metricsPort() + "/metrics"));
         server.awaitTermination();
         return 0;

@@ -1,5 +1,6 @@
 package dev.gptneo.kernels;
 
+import dev.gptneo.kernels.opencl.OpenClBackendProvider;
 import dev.gptneo.kernels.scalar.ScalarBackendProvider;
 import java.util.Comparator;
 import java.util.List;
@@ -14,6 +15,7 @@ public final class Backends {
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 
     private static final List<BackendProvider> PROVIDERS = List.of(
+            new OpenClBackendProvider(),
             new ScalarBackendProvider());
 
     private Backends() {

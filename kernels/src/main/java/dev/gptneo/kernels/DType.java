@@ -28,6 +28,14 @@ public enum DType {
         return bytes;
     }
 
+    /** Bytes a {@code rows × cols} matrix takes in this format, Q8_0 block scales included. */
+    public long storageBytes(long rows, long cols) {
+        long perRow = this == Q8_0
+                ? cols + (cols + Q8_BLOCK - 1) / Q8_BLOCK * Float.BYTES
+                : cols * bytes;
+        return rows * perRow;
+    }
+
     /** Parses a safetensors dtype name (F32, F16, BF16); anything else is an error naming it. */
     public static DType fromSafetensors(String name) {
         return switch (name) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.kernels.Backend;
-import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.Backends;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,7 +27,7 @@ class ForwardFixtureTest {
     private static final Map<String, GptNeoModel> MODELS = new HashMap<>();
 
     static Stream<Arguments> backendsAndCases() {
-        return Backends.available().stream()
+        return Fixtures.backends().stream()
                 .flatMap(backend -> Fixtures.allCases().map(c -> Arguments.of(backend, c)));
     }
 
@@ -36,7 +35,7 @@ class ForwardFixtureTest {
         String key = backend + "/" + checkpoint;
         GptNeoModel model = MODELS.get(key);
         if (model == null) {
-            Backend b = Backends.create(backend, BackendOptions.DEFAULTS);
+            Backend b = Backends.create(backend, Fixtures.backendOptions());
             model = GptNeoModel.load(Fixtures.checkpoint(checkpoint), b, null);
             MODELS.put(key, model);
         }
