@@ -11,13 +11,9 @@ import dev.gptneo.proto.v1.SamplingParams;
 import dev.gptneo.proto.v1.StoppingCriteria;
 import dev.gptneo.proto.v1.TextGenerationGrpc;
 import dev.gptneo.proto.v1.TokenIds;
-import dev.gptneo.server.BackendModule;
-import dev.gptneo.server.ConfigModule;
-import dev.gptneo.server.EngineModule;
 import dev.gptneo.server.GptNeoServer;
-import dev.gptneo.server.GrpcModule;
-import dev.gptneo.server.ModelModule;
 import dev.gptneo.server.ServerConfig;
+import dev.gptneo.server.ServerModules;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -62,8 +58,7 @@ final class ServeBenchCommand implements Command {
                 .withPorts("127.0.0.1", 0, -1);
         int tokens = options.intValue("--tokens", 100);
         int runs = options.intValue("--runs", 7);
-        Injector injector = Guice.createInjector(new ConfigModule(config), new BackendModule(), new ModelModule(),
-                new EngineModule(), new GrpcModule());
+        Injector injector = Guice.createInjector(ServerModules.production(config));
         GptNeoServer server = injector.getInstance(GptNeoServer.class).start();
         ManagedChannel channel = null;
         try {

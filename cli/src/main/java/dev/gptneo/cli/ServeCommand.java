@@ -1,13 +1,9 @@
 package dev.gptneo.cli;
 
 import com.google.inject.Guice;
-import dev.gptneo.server.BackendModule;
-import dev.gptneo.server.ConfigModule;
-import dev.gptneo.server.EngineModule;
 import dev.gptneo.server.GptNeoServer;
-import dev.gptneo.server.GrpcModule;
-import dev.gptneo.server.ModelModule;
 import dev.gptneo.server.ServerConfig;
+import dev.gptneo.server.ServerModules;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -19,8 +15,8 @@ import java.util.Set;
 /** {@code gptneo serve}: the streaming gRPC server, until SIGTERM or Ctrl-C. */
 final class ServeCommand implements Command {
 
-    private static final Set<String> OPTIONS = Set.of("--model", "--backend", "--host", "--port", "--metrics-port",
-            "--max-concurrent", "--dtype", "--threads", "--grace-seconds");
+    private static final Set<String> OPTIONS = Options.union(ModelFlags.VALUED,
+            Set.of("--host", "--port", "--metrics-port", "--max-concurrent", "--grace-seconds"));
 
     @Override
     public String summary() {
@@ -30,23 +26,19 @@ final class ServeCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: gptneo serve --model DIR|synthetic:125m|synthetic:tiny [options]
-                  --backend B          compute backend (default: the fastest available)
+                usage: gptneo serve --model SPEC [options]
                   --host H             address to listen on (default 0.0.0.0)
                   --port N             gRPC port (default 50051; 0 picks a free one)
                   --metrics-port N     Prometheus metrics at http://HOST:N/metrics (default 9464; -1: off)
                   --max-concurrent N   generations at once; more are refused with RESOURCE_EXHAUSTED (default 4)
-                  --dtype D            f32|f16|bf16 for synthetic models, q8 to quantize
-                  --threads N          compute threads (default: the backend's)
                   --grace-seconds N    on SIGTERM, how long running generations may finish (default 10)
-                """;
+                """ + ModelFlags.USAGE;
     }
 
     @Override
     public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
         ServerConfig config = config(Options.parse(args, OPTIONS, Set.of()));
-        GptNeoServer server = Guice.createInjector(new ConfigModule(config), new BackendModule(), new ModelModule(),
-                new EngineModule(), new GrpcModule()).getInstance(GptNeoServer.class).start();
+        GptNeoServer server = Guice.createInjector(ServerModules.production(config)).getInstance(GptNeoServer.class).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.shutdown();
@@ -75,8 +67,7 @@ final class ServeCommand implements Command {
                             Duration.ofSeconds(options.intValue("--grace-seconds",
                                     (int) defaults.shutdownGrace().toSeconds())),
                             defaults.streamBuffer())
-                    .withCompute(ModelFlags.dtype(options),
-                            options.intValue("--threads", defaults.threads()));
+                    .withCompute(ModelFlags.dtype(options), ModelFlags.backendOptions(options));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -8,13 +8,9 @@ import com.google.inject.util.Modules;
 import dev.gptneo.model.Fixtures;
 import dev.gptneo.model.engine.EngineStats;
 import dev.gptneo.model.engine.GenerationEngine;
-import dev.gptneo.server.BackendModule;
-import dev.gptneo.server.ConfigModule;
-import dev.gptneo.server.EngineModule;
 import dev.gptneo.server.GptNeoServer;
-import dev.gptneo.server.GrpcModule;
-import dev.gptneo.server.ModelModule;
 import dev.gptneo.server.ServerConfig;
+import dev.gptneo.server.ServerModules;
 import dev.gptneo.server.metrics.ServerMetrics;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
@@ -47,8 +43,7 @@ final class LoopbackServer implements AutoCloseable {
                 return builder;
             }
         };
-        injector = Guice.createInjector(Modules.override(new ConfigModule(config), new BackendModule(),
-                new ModelModule(), new EngineModule(), new GrpcModule()).with(intercepted));
+        injector = Guice.createInjector(Modules.override(ServerModules.production(config)).with(intercepted));
         server = injector.getInstance(GptNeoServer.class).start();
     }
 

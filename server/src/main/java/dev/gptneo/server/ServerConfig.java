@@ -1,5 +1,6 @@
 package dev.gptneo.server;
 
+import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.DType;
 import java.time.Duration;
 
@@ -9,7 +10,7 @@ import java.time.Duration;
  * @param model a Hugging Face GPT-Neo folder, or synthetic:125m / synthetic:tiny
  * @param backend the compute backend's name (see Backends.names()); null for the fastest available
  * @param dtype the weights' format for synthetic models, or Q8_0 to quantize; null for the default
- * @param threads compute threads for the backend (0: the backend's default)
+ * @param backendOptions threads and OpenCL device for the backend
  * @param host the address to listen on
  * @param port the gRPC port (0: any free port)
  * @param metricsPort the Prometheus metrics HTTP port (0: any free port, negative: no metrics)
@@ -22,7 +23,7 @@ public record ServerConfig(
         String model,
         String backend,
         DType dtype,
-        int threads,
+        BackendOptions backendOptions,
         String host,
         int port,
         int metricsPort,
@@ -44,26 +45,26 @@ public record ServerConfig(
 
     /** Serving {@code model} on the fastest backend available, with the default ports and limits. */
     public static ServerConfig defaults(String model) {
-        return new ServerConfig(model, null, null, 0, "0.0.0.0", DEFAULT_PORT, DEFAULT_METRICS_PORT, 4,
+        return new ServerConfig(model, null, null, BackendOptions.DEFAULTS, "0.0.0.0", DEFAULT_PORT, DEFAULT_METRICS_PORT, 4,
                 Duration.ofSeconds(10), 16);
     }
 
     public ServerConfig withBackend(String name) {
-        return new ServerConfig(model, name, dtype, threads, host, port, metricsPort, maxConcurrent, shutdownGrace,
+        return new ServerConfig(model, name, dtype, backendOptions, host, port, metricsPort, maxConcurrent, shutdownGrace,
                 streamBuffer);
     }
 
     public ServerConfig withPorts(String listenHost, int grpcPort, int metrics) {
-        return new ServerConfig(model, backend, dtype, threads, listenHost, grpcPort, metrics, maxConcurrent,
+        return new ServerConfig(model, backend, dtype, backendOptions, listenHost, grpcPort, metrics, maxConcurrent,
                 shutdownGrace, streamBuffer);
     }
 
     public ServerConfig withLimits(int concurrent, Duration grace, int buffer) {
-        return new ServerConfig(model, backend, dtype, threads, host, port, metricsPort, concurrent, grace, buffer);
+        return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, concurrent, grace, buffer);
     }
 
-    public ServerConfig withCompute(DType format, int computeThreads) {
-        return new ServerConfig(model, backend, format, computeThreads, host, port, metricsPort, maxConcurrent,
+    public ServerConfig withCompute(DType format, BackendOptions options) {
+        return new ServerConfig(model, backend, format, options, host, port, metricsPort, maxConcurrent,
                 shutdownGrace, streamBuffer);
     }
 }

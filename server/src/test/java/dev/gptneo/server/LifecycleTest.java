@@ -76,7 +76,7 @@ class LifecycleTest {
 
     @Test
     void shutdownLetsStreamsFinishWithinTheGracePeriodThenEndsThemAsUnavailable() throws Exception {
-        TestServer test = TestServer.serving(TestServer.config(2, Duration.ofSeconds(3)));
+        TestServer test = TestServer.serving(TestServer.config(2, Duration.ofSeconds(8)));
         ManualReader stalled = new ManualReader(test.channel, CallOptions.DEFAULT, Requests.greedy(100, 1, 2));
         ManualReader reading = new ManualReader(test.channel, CallOptions.DEFAULT, Requests.greedy(20, 3, 4));
         stalled.next();

@@ -33,8 +33,7 @@ class NettyEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         ServerConfig config = TestServer.config(2, Duration.ZERO).withPorts("127.0.0.1", 0, 0);
-        var injector = Guice.createInjector(new ConfigModule(config), new BackendModule(), new ModelModule(),
-                new EngineModule(), new GrpcModule());
+        var injector = Guice.createInjector(ServerModules.production(config));
         server = injector.getInstance(GptNeoServer.class).start();
         server.load();
         model = injector.getInstance(LoadedModel.class);

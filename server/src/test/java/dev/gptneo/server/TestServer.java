@@ -36,8 +36,7 @@ final class TestServer implements AutoCloseable {
                 bind(new TypeLiteral<ServerBuilder<?>>() { }).toProvider(() -> InProcessServerBuilder.forName(name));
             }
         };
-        Module production = Modules.combine(new ConfigModule(config), new BackendModule(), new ModelModule(),
-                new EngineModule(), new GrpcModule());
+        Module production = ServerModules.production(config);
         injector = Guice.createInjector(Modules.override(production)
                 .with(Modules.combine(inProcess, Modules.combine(overrides))));
         server = injector.getInstance(GptNeoServer.class).start();
