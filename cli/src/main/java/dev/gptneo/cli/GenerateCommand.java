@@ -25,6 +25,16 @@ final class GenerateCommand implements Command {
     static final Set<String> SAMPLING_VALUED = Set.of("--max-new-tokens", "--min-new-tokens", "--temperature",
             "--top-k", "--top-p", "--repetition-penalty", "--seed", "--stop", "--top-logprobs");
     static final Set<String> SAMPLING_FLAGS = Set.of("--greedy", "--sample", "--ignore-eos");
+    /** Usage lines of the options {@link #params} reads. */
+    static final String SAMPLING_USAGE = """
+              --max-new-tokens N    tokens to generate at most (default 64)
+              --min-new-tokens N    suppress end-of-text until N tokens exist (default 0)
+              --greedy | --sample   argmax (default) or sampling; a sampling option implies --sample
+              --temperature T --top-k K --top-p P --repetition-penalty R   (defaults 1.0, 50, 1.0, 1.0)
+              --seed S              sampling seed: same seed and options, same output (default 0)
+              --stop STR            stop when STR appears (repeatable); STR itself is not printed
+              --ignore-eos          keep generating past end-of-text
+            """;
 
     @Override
     public String summary() {
@@ -33,17 +43,9 @@ final class GenerateCommand implements Command {
 
     @Override
     public String usage() {
-        return """
-                usage: gptneo generate --model SPEC (--prompt TEXT | --prompt-ids 1,2,3) [options]
-                  --max-new-tokens N    tokens to generate at most (default 64)
-                  --min-new-tokens N    suppress end-of-text until N tokens exist (default 0)
-                  --greedy | --sample   argmax (default) or sampling; a sampling option implies --sample
-                  --temperature T --top-k K --top-p P --repetition-penalty R   (defaults 1.0, 50, 1.0, 1.0)
-                  --seed S              sampling seed: same seed and options, same output (default 0)
-                  --stop STR            stop when STR appears (repeatable); STR itself is not printed
-                  --ignore-eos          keep generating past end-of-text
-                  --json                print {"ids": [...], "text": "...", "finish_reason": "..."} at the end
-                """ + ModelFlags.USAGE;
+        return "usage: gptneo generate --model SPEC (--prompt TEXT | --prompt-ids 1,2,3) [options]\n" + SAMPLING_USAGE
+                + "  --json                print {\"ids\": [...], \"text\": \"...\", \"finish_reason\": \"...\"} at the end\n"
+                + ModelFlags.USAGE;
     }
 
     @Override

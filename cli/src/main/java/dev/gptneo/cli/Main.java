@@ -14,7 +14,10 @@ public final class Main {
             "tokenize", new TokenizeCommand(),
             "generate", new GenerateCommand(),
             "logits", new LogitsCommand(),
-            "bench", new BenchCommand()));
+            "bench", new BenchCommand(),
+            "client", new ClientCommand(),
+            "serve", new ServeCommand(),
+            "serve-bench", new ServeBenchCommand()));
 
     private Main() {
     }

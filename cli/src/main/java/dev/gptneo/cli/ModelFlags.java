@@ -26,10 +26,13 @@ final class ModelFlags {
     private ModelFlags() {
     }
 
-    static Backend backend(Options options) throws UsageException {
-        BackendOptions backendOptions = new BackendOptions(options.intValue("--threads", 0),
+    static BackendOptions backendOptions(Options options) throws UsageException {
+        return new BackendOptions(options.intValue("--threads", 0),
                 options.intValue("--opencl-platform", -1), options.intValue("--opencl-device", -1));
-        return Backends.create(options.get("--backend", null), backendOptions);
+    }
+
+    static Backend backend(Options options) throws UsageException {
+        return Backends.create(options.get("--backend", null), backendOptions(options));
     }
 
     static DType dtype(Options options) {

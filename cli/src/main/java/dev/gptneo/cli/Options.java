@@ -38,6 +38,16 @@ final class Options {
         return options;
     }
 
+    /** The options of several groups together, for a sub-command that takes them all. */
+    @SafeVarargs
+    static Set<String> union(Set<String>... groups) {
+        Set<String> all = new java.util.HashSet<>();
+        for (Set<String> group : groups) {
+            all.addAll(group);
+        }
+        return Set.copyOf(all);
+    }
+
     /** The value of a mandatory option. */
     String required(String name) throws UsageException {
         String value = get(name, null);

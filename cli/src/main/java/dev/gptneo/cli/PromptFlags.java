@@ -9,13 +9,22 @@ final class PromptFlags {
     private PromptFlags() {
     }
 
-    static int[] promptIds(Options options, Gpt2Tokenizer tokenizer) throws UsageException {
+    /** The prompt as given: its text, or else its ids. */
+    record Prompt(String text, int[] ids) {
+    }
+
+    static Prompt prompt(Options options) throws UsageException {
         String text = options.get("--prompt", null);
         String ids = options.get("--prompt-ids", null);
         if ((text == null) == (ids == null)) {
             throw new UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
         }
-        return text != null ? tokenizer.encode(text) : parseIds(ids);
+        return new Prompt(text, ids == null ? null : parseIds(ids));
+    }
+
+    static int[] promptIds(Options options, Gpt2Tokenizer tokenizer) throws UsageException {
+        Prompt prompt = prompt(options);
+        return prompt.text() != null ? tokenizer.encode(prompt.text()) : prompt.ids();
     }
 
     static int[] parseIds(String list) throws UsageException {

@@ -1,5 +1,6 @@
 package dev.gptneo.kernels;
 
+import dev.gptneo.kernels.opencl.OpenClBackendProvider;
 import dev.gptneo.kernels.scalar.ScalarBackendProvider;
 import dev.gptneo.kernels.vector.VectorBackendProvider;
 import java.util.Comparator;
@@ -15,7 +16,9 @@ public final class Backends {
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
 
     private static final List<BackendProvider> PROVIDERS = List.of(
-            new ScalarBackendProvider(), new VectorBackendProvider());
+            new OpenClBackendProvider(),
+            new VectorBackendProvider(),
+            new ScalarBackendProvider());
 
     private Backends() {
     }

@@ -1,7 +1,6 @@
 package dev.gptneo.model;
 
 import dev.gptneo.kernels.Backend;
-import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.Backends;
 import dev.gptneo.kernels.DType;
 import java.io.IOException;
@@ -31,7 +30,7 @@ final class FixtureModels implements AutoCloseable {
         String key = backend + "/" + checkpoint;
         GptNeoModel model = models.get(key);
         if (model == null) {
-            Backend b = Backends.create(backend, BackendOptions.DEFAULTS);
+            Backend b = Backends.create(backend, Fixtures.backendOptions());
             model = GptNeoModel.load(Fixtures.checkpoint(checkpoint), b, quantize);
             models.put(key, model);
         }

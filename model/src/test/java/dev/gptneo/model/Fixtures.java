@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.gptneo.kernels.BackendOptions;
+import dev.gptneo.kernels.Backends;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -83,6 +85,23 @@ public final class Fixtures {
         float[] out = new float[b.remaining() / 4];
         b.asFloatBuffer().get(out);
         return out;
+    }
+
+    /**
+     * The backends to test: those available here, or only those named in
+     * {@code -Dgptneo.test.backends=a,b} (scripts/gpu-check.sh tests just {@code opencl}).
+     */
+    public static List<String> backends() {
+        String only = System.getProperty("gptneo.test.backends", "");
+        return Backends.available().stream()
+                .filter(b -> only.isEmpty() || List.of(only.split(",")).contains(b))
+                .toList();
+    }
+
+    /** Default options, with the OpenCL device chosen by {@code -Dgptneo.test.openclPlatform/Device}. */
+    public static BackendOptions backendOptions() {
+        return new BackendOptions(0, Integer.getInteger("gptneo.test.openclPlatform", -1),
+                Integer.getInteger("gptneo.test.openclDevice", -1));
     }
 
     public static int argmax(float[] v) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptneo.kernels.Backends;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +23,7 @@ class ForwardFixtureTest {
     private static final FixtureModels MODELS = new FixtureModels(null);
 
     static Stream<Arguments> backendsAndCases() {
-        return FixtureModels.backendsAndCases(Backends.available());
+        return FixtureModels.backendsAndCases(Fixtures.backends());
     }
 
     @AfterAll

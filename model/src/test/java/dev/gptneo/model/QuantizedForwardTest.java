@@ -3,7 +3,6 @@ package dev.gptneo.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptneo.kernels.Backends;
 import dev.gptneo.kernels.DType;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -26,7 +25,7 @@ class QuantizedForwardTest {
 
     static Stream<Arguments> backendsAndCases() {
         return FixtureModels.backendsAndCases(
-                Backends.available().stream().filter(backend -> !backend.equals("scalar")).toList());
+                Fixtures.backends().stream().filter(backend -> !backend.equals("scalar")).toList());
     }
 
     @AfterAll

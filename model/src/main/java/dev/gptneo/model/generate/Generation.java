@@ -40,20 +40,13 @@ public final class Generation implements AutoCloseable {
      * @throws InvalidRequestException naming every field that breaks a rule
      */
     public Generation(LoadedModel loaded, int[] promptIds, GenerationParams params, GenerationListener listener) {
-        this.model = loaded.model();
-        this.tokenizer = loaded.tokenizer();
-        int vocab = model.config().vocabSize();
-        List<GenerationParams.Violation> violations = new ArrayList<>(
-                params.violations(promptIds.length, model.config().maxPositions()));
-        for (int i = 0; i < promptIds.length; i++) {
-            if (promptIds[i] < 0 || promptIds[i] >= vocab) {
-                violations.add(new GenerationParams.Violation("prompt_ids[" + i + "]",
-                        "token id " + promptIds[i] + " is outside the vocabulary [0, " + vocab + ")"));
-            }
-        }
+        List<GenerationParams.Violation> violations = violations(loaded.model(), promptIds, params);
         if (!violations.isEmpty()) {
             throw new InvalidRequestException(violations);
         }
+        this.model = loaded.model();
+        this.tokenizer = loaded.tokenizer();
+        int vocab = model.config().vocabSize();
         this.params = params;
         this.listener = listener;
         this.sampler = new Sampler(params, vocab);
@@ -65,6 +58,25 @@ public final class Generation implements AutoCloseable {
         this.logits = new float[vocab];
         this.raw = new float[vocab];
         this.cache = model.newCache();
+    }
+
+    /**
+     * Every rule a request breaks on {@code model}: those of {@link GenerationParams#violations}
+     * and prompt ids outside the vocabulary. Lets a caller on another thread check a request
+     * before handing it to the thread that owns the model.
+     */
+    public static List<GenerationParams.Violation> violations(GptNeoModel model, int[] promptIds,
+            GenerationParams params) {
+        int vocab = model.config().vocabSize();
+        List<GenerationParams.Violation> violations = new ArrayList<>(
+                params.violations(promptIds.length, model.config().maxPositions()));
+        for (int i = 0; i < promptIds.length; i++) {
+            if (promptIds[i] < 0 || promptIds[i] >= vocab) {
+                violations.add(new GenerationParams.Violation("prompt_ids[" + i + "]",
+                        "token id " + promptIds[i] + " is outside the vocabulary [0, " + vocab + ")"));
+            }
+        }
+        return violations;
     }
 
     /**

@@ -1,0 +1,121 @@
+package dev.gptneo.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import dev.gptneo.model.LoadedModel;
+import dev.gptneo.model.engine.CompletionCollector;
+import dev.gptneo.model.engine.GenerationEngine;
+import dev.gptneo.model.generate.GenerationParams;
+import dev.gptneo.proto.v1.GenerateRequest;
+import dev.gptneo.proto.v1.SamplingParams;
+import dev.gptneo.proto.v1.StoppingCriteria;
+import dev.gptneo.proto.v1.TextGenerationGrpc;
+import dev.gptneo.proto.v1.TokenIds;
+import dev.gptneo.server.GptNeoServer;
+import dev.gptneo.server.ServerConfig;
+import dev.gptneo.server.ServerModules;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code gptneo serve-bench}: what streaming over gRPC costs. The same greedy generation runs
+ * alternately in-process (straight into the engine) and as a Generate stream over loopback Netty,
+ * and the median tokens/s of each are compared.
+ */
+final class ServeBenchCommand implements Command {
+
+    private static final String PROMPT = "The quick brown fox jumps over the lazy dog because";
+
+    @Override
+    public String summary() {
+        return "measure gRPC streaming tokens/s against the same generation in-process";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: gptneo serve-bench [--model synthetic:tiny] [--backend B] [--tokens 100] [--runs 7]
+                  Starts the server on 127.0.0.1 (a free port), then alternates the same greedy
+                  generation of --tokens tokens in-process and over gRPC, --runs times each, and
+                  prints the median tokens/s of both.
+                """;
+    }
+
+    @Override
+    public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
+        Options options = Options.parse(args, Set.of("--model", "--backend", "--tokens", "--runs"), Set.of());
+        ServerConfig config = ServerConfig.defaults(options.get("--model", "synthetic:tiny"))
+                .withBackend(options.get("--backend", null))
+                .withPorts("127.0.0.1", 0, -1);
+        int tokens = options.intValue("--tokens", 100);
+        int runs = options.intValue("--runs", 7);
+        Injector injector = Guice.createInjector(ServerModules.production(config));
+        GptNeoServer server = injector.getInstance(GptNeoServer.class).start();
+        ManagedChannel channel = null;
+        try {
+            server.load();
+            channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+                    .build();
+            int[] prompt = injector.getInstance(LoadedModel.class).tokenizer().encode(PROMPT);
+            GenerationEngine engine = injector.getInstance(GenerationEngine.class);
+            TextGenerationGrpc.TextGenerationBlockingStub stub = TextGenerationGrpc.newBlockingStub(channel);
+            double[] local = new double[runs];
+            double[] remote = new double[runs];
+            inProcess(engine, prompt, tokens); // warm-up of both paths
+            overGrpc(stub, prompt, tokens);
+            for (int i = 0; i < runs; i++) {
+                local[i] = inProcess(engine, prompt, tokens);
+                remote[i] = overGrpc(stub, prompt, tokens);
+            }
+            double l = median(local);
+            double r = median(remote);
+            PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+            print.printf("model %s, backend %s, %d prompt + %d new tokens, median of %d runs%n",
+                    config.model(), config.backend(), prompt.length, tokens, runs);
+            print.printf("in-process:           %8.1f tokens/s%n", l);
+            print.printf("gRPC stream loopback: %8.1f tokens/s (%.1f%% of in-process)%n", r, 100 * r / l);
+        } finally {
+            if (channel != null) {
+                channel.shutdownNow();
+            }
+            server.shutdown();
+        }
+        return 0;
+    }
+
+    private static double inProcess(GenerationEngine engine, int[] prompt, int tokens) throws Exception {
+        CompletionCollector collector = new CompletionCollector();
+        GenerationParams params = new GenerationParams(tokens, 0, true, List.of(), false, 1, 50, 1, 1, 0, 0);
+        long start = System.nanoTime();
+        engine.submit(prompt, params, collector);
+        int generated = collector.result().get(10, TimeUnit.MINUTES).tokens().size();
+        return generated * 1e9 / (System.nanoTime() - start);
+    }
+
+    private static double overGrpc(TextGenerationGrpc.TextGenerationBlockingStub stub, int[] prompt, int tokens) {
+        GenerateRequest request = GenerateRequest.newBuilder()
+                .setPromptIds(TokenIds.newBuilder().addAllIds(Arrays.stream(prompt).boxed().toList()))
+                .setSampling(SamplingParams.newBuilder().setDecoding(SamplingParams.Decoding.GREEDY))
+                .setStopping(StoppingCriteria.newBuilder().setMaxNewTokens(tokens).setIgnoreEos(true))
+                .build();
+        long start = System.nanoTime();
+        int[] generated = {0};
+        stub.generate(request).forEachRemaining(response -> generated[0] += response.getTokensCount());
+        return generated[0] * 1e9 / (System.nanoTime() - start);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}

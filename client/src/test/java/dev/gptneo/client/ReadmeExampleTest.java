@@ -1,0 +1,39 @@
+package dev.gptneo.client;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import example.GenerateExample;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The client guide's snippets are the example files, and the Java one runs against a real server. */
+class ReadmeExampleTest {
+
+    private static final Path PROJECT = Path.of("..");
+
+    @Test
+    void guideShowsTheExamplesVerbatim() throws Exception {
+        String guide = Files.readString(PROJECT.resolve("docs/CLIENT.md"));
+        for (String example : new String[] {"examples/java/example/GenerateExample.java", "examples/node/generate.js"}) {
+            assertTrue(guide.contains(Files.readString(PROJECT.resolve(example))), example + " differs from docs/CLIENT.md");
+        }
+    }
+
+    @Test
+    void javaExampleStreamsText() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        try (LoopbackServer server = LoopbackServer.serving(1)) {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            GenerateExample.main(new String[] {server.target()});
+        } finally {
+            System.setOut(stdout);
+        }
+        assertFalse(captured.toString(StandardCharsets.UTF_8).isBlank());
+    }
+}

@@ -1,0 +1,71 @@
+package dev.gptneo.kernels.opencl;
+
+import static org.jocl.CL.CL_PLATFORM_NOT_FOUND_KHR;
+
+import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BackendOptions;
+import dev.gptneo.kernels.BackendProvider;
+import java.util.List;
+import java.util.Optional;
+import org.jocl.CLException;
+
+/**
+ * The OpenCL backend. Preferred over the CPU backends only on a GPU: on a CPU device (PoCL) it
+ * runs, but the Java backends are the better automatic choice there.
+ */
+public final class OpenClBackendProvider implements BackendProvider {
+
+    static final String NO_RUNTIME = "no OpenCL runtime (libOpenCL.so.1 not found; install an OpenCL ICD "
+            + "loader and driver, e.g. ocl-icd-libopencl1 + pocl-opencl-icd)";
+
+    /** What this machine offers, found once per process: loading the runtime is not free. */
+    private record Probe(List<OpenClDevice> devices, Optional<String> unavailableReason) {
+        static final Probe RESULT = run();
+
+        private static Probe run() {
+            try {
+                List<OpenClDevice> devices = OpenClDevice.all();
+                return new Probe(devices, devices.isEmpty() ? Optional.of("no OpenCL device found") : Optional.empty());
+            } catch (LinkageError e) {
+                // JOCL's native part fails to link libOpenCL.so.1 (UnsatisfiedLinkError), and
+                // every later use of org.jocl.CL fails with NoClassDefFoundError.
+                return new Probe(List.of(), Optional.of(NO_RUNTIME));
+            } catch (CLException e) {
+                return new Probe(List.of(), Optional.of(e.getStatus() == CL_PLATFORM_NOT_FOUND_KHR
+                        ? "no OpenCL platform found" : "OpenCL fails: " + e.getMessage()));
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    /** Above the CPU backends, so that an available GPU wins the automatic choice. */
+    @Override
+    public int priority() {
+        return 20;
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        return Probe.RESULT.unavailableReason();
+    }
+
+    /** Only when the default device is a GPU: PoCL on the CPU is slower than the Java backends. */
+    @Override
+    public boolean autoSelectable() {
+        return unavailableReason().isEmpty()
+                && OpenClDevice.select(Probe.RESULT.devices(), -1, -1).isGpu();
+    }
+
+    @Override
+    public Backend create(BackendOptions options) {
+        unavailableReason().ifPresent(reason -> {
+            throw new IllegalStateException("opencl backend cannot run here: " + reason);
+        });
+        return new OpenClBackend(OpenClDevice.select(Probe.RESULT.devices(),
+                options.openclPlatform(), options.openclDevice()));
+    }
+}

@@ -1,0 +1,262 @@
+package dev.gptneo.kernels.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.DType;
+import dev.gptneo.kernels.HostTensor;
+import dev.gptneo.kernels.Q8Matrix;
+import dev.gptneo.kernels.Tensor;
+import dev.gptneo.kernels.scalar.ScalarBackend;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Each operation on the OpenCL device against {@link ScalarBackend} on random inputs, over
+ * shapes that are not multiples of the work-group sizes (1, primes, just past 64 and 16).
+ */
+class OpenClBackendTest {
+
+    private static final int[] SIZES = {1, 3, 17, 64, 67, 130};
+
+    private static OpenClBackend ocl;
+    private static final ScalarBackend REF = new ScalarBackend();
+    private final Random random = new Random(42);
+
+    @BeforeAll
+    static void open() {
+        ocl = OpenClTestSupport.backendOrSkip();
+    }
+
+    @AfterAll
+    static void close() {
+        if (ocl != null) {
+            ocl.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void matmulMatchesReference(DType format) {
+        for (int rows : new int[] {1, 2, 17}) {
+            for (int k : SIZES) {
+                int n = SIZES[random.nextInt(SIZES.length)];
+                HostTensor w = host(format, n, k);
+                HostTensor bias = random.nextBoolean() ? host(format, 1, n) : null;
+                float[] x = floats(rows * k);
+                BiConsumer<Backend, Tensor> op = (b, out) -> b.matmul(input(b, rows, k, x),
+                        weight(b, w, format), bias == null ? null : b.weight(bias, bias.dtype()), out);
+                assertClose(run(REF, rows, n, op), run(ocl, rows, n, op), 1e-5 * k,
+                        format + " " + rows + "x" + k + " · " + n + "x" + k);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    void layerNormMatchesReference(DType format) {
+        for (int cols : SIZES) {
+            int rows = 1 + random.nextInt(5);
+            HostTensor gamma = host(format, 1, cols);
+            HostTensor beta = host(format, 1, cols);
+            float[] x = floats(rows * cols);
+            BiConsumer<Backend, Tensor> op = (b, out) -> b.layerNorm(input(b, rows, cols, x),
+                    b.weight(gamma, format), b.weight(beta, format), 1e-5f, out);
+            assertClose(run(REF, rows, cols, op), run(ocl, rows, cols, op), 1e-4, "layerNorm " + rows + "x" + cols);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void embedMatchesReference(DType format) {
+        int cols = 67;
+        HostTensor wte = host(format, 50, cols);
+        HostTensor wpe = host(format, 20, cols);
+        int[] ids = {49, 0, 7, 7, 31};
+        int[] positions = {3, 4, 5, 19, 0};
+        BiConsumer<Backend, Tensor> op = (b, out) ->
+                b.embed(weight(b, wte, format), b.weight(wpe, wpe.dtype()), ids, positions, out);
+        assertClose(run(REF, ids.length, cols, op), run(ocl, ids.length, cols, op), 0, "embed");
+    }
+
+    @Test
+    void geluAndAddMatchReference() {
+        int rows = 3;
+        int cols = 131;
+        float[] a = floats(rows * cols);
+        float[] c = floats(rows * cols);
+        for (int i = 0; i < a.length; i++) {
+            a[i] *= 8; // reach both tails of tanh
+        }
+        BiConsumer<Backend, Tensor> op = (b, out) -> {
+            b.write(out, a);
+            b.geluNew(out);
+            b.add(out, input(b, rows, cols, c));
+        };
+        assertClose(run(REF, rows, cols, op), run(ocl, rows, cols, op), 1e-5, "gelu + add");
+    }
+
+    @Test
+    void attentionMatchesReference() {
+        for (int trial = 0; trial < 40; trial++) {
+            int heads = 1 + random.nextInt(4);
+            int headDim = new int[] {1, 5, 16, 70}[random.nextInt(4)];
+            int hidden = heads * headDim;
+            int rows = 1 + random.nextInt(6);
+            int past = random.nextInt(12);
+            int window = random.nextBoolean() ? 0 : 1 + random.nextInt(7);
+            // Local layers keep a ring of `window` rows; global ones room for every position.
+            int capacity = window > 0 ? window : past + rows + random.nextInt(3);
+            float[] q = floats(rows * hidden);
+            float[] k = floats(rows * hidden);
+            float[] v = floats(rows * hidden);
+            float[] cacheK = floats(capacity * hidden);
+            float[] cacheV = floats(capacity * hidden);
+            BiConsumer<Backend, Tensor> op = (b, out) -> b.attention(input(b, rows, hidden, q),
+                    input(b, rows, hidden, k), input(b, rows, hidden, v), input(b, capacity, hidden, cacheK),
+                    input(b, capacity, hidden, cacheV), past, heads, window, out);
+            assertClose(run(REF, rows, hidden, op), run(ocl, rows, hidden, op), 1e-5 * headDim,
+                    "attention rows " + rows + " past " + past + " window " + window + " heads " + heads
+                            + " headDim " + headDim);
+        }
+    }
+
+    @Test
+    void cacheWriteKeepsTheLastCapacityRowsInTheRing() {
+        int hidden = 5;
+        for (int rows : new int[] {1, 3, 9}) {
+            for (int past : new int[] {0, 2, 7}) {
+                int capacity = 4;
+                float[] k = floats(rows * hidden);
+                float[] v = floats(rows * hidden);
+                float[] start = floats(capacity * hidden);
+                for (boolean values : new boolean[] {false, true}) {
+                    BiConsumer<Backend, Tensor> op = (b, out) -> {
+                        Tensor other = input(b, capacity, hidden, start);
+                        b.write(out, start);
+                        Tensor keys = input(b, rows, hidden, k);
+                        Tensor vals = input(b, rows, hidden, v);
+                        if (values) {
+                            b.cacheWrite(keys, vals, other, out, past);
+                        } else {
+                            b.cacheWrite(keys, vals, out, other, past);
+                        }
+                    };
+                    assertClose(run(REF, capacity, hidden, op), run(ocl, capacity, hidden, op), 0,
+                            "cacheWrite rows " + rows + " past " + past);
+                }
+            }
+        }
+    }
+
+    @Test
+    void copyRowsAndZeroedAllocation() {
+        float[] src = floats(6 * 7);
+        BiConsumer<Backend, Tensor> op = (b, out) -> b.copyRows(input(b, 6, 7, src), 2, out, 1, 3);
+        float[] actual = run(ocl, 5, 7, op);
+        assertArrayEquals(run(REF, 5, 7, op), actual);
+        assertEquals(0f, actual[0]);
+    }
+
+    @Test
+    void rejectsConversionsAndMismatchedShapes() {
+        HostTensor w = host(DType.F32, 4, 3);
+        UnsupportedOperationException f16 = assertThrows(UnsupportedOperationException.class,
+                () -> ocl.weight(w, DType.F16));
+        assertTrue(f16.getMessage().contains("from F32 to F16"), f16.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> ocl.matmul(ocl.allocate(1, 5), ocl.weight(w, DType.F32), null, ocl.allocate(1, 4)));
+    }
+
+    @Test
+    void weightFromAHeapSegmentIsCopied() {
+        float[] values = {1, 2, 3, 4, 5, 6};
+        HostTensor w = new HostTensor("heap", DType.F32, 2, 3, MemorySegment.ofArray(values));
+        float[] out = run(ocl, 1, 2, (b, o) -> b.matmul(input(b, 1, 3, new float[] {1, 1, 1}), b.weight(w, DType.F32), null, o));
+        assertArrayEquals(new float[] {6, 15}, out);
+    }
+
+    /**
+     * {@code source} stored as {@code storage} on {@code backend}; the reference gets Q8_0
+     * matrices dequantized, to check the device's Q8_0 arithmetic against the same values.
+     */
+    private static Tensor weight(Backend backend, HostTensor source, DType storage) {
+        if (backend != REF || storage != DType.Q8_0) {
+            return backend.weight(source, storage);
+        }
+        Q8Matrix q = Q8Matrix.quantize(source);
+        float[] values = new float[source.rows() * source.cols()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = q.get(i);
+        }
+        return REF.weight(new HostTensor(source.name(), DType.F32, source.rows(), source.cols(),
+                MemorySegment.ofArray(values)), DType.F32);
+    }
+
+    /** Runs {@code op} into a fresh {@code rows × cols} output on {@code backend} and reads it. */
+    private static float[] run(Backend backend, int rows, int cols, BiConsumer<Backend, Tensor> op) {
+        Tensor out = backend.allocate(rows, cols);
+        op.accept(backend, out);
+        float[] result = new float[rows * cols];
+        backend.read(out, result);
+        backend.free(out);
+        return result;
+    }
+
+    private static Tensor input(Backend backend, int rows, int cols, float[] values) {
+        Tensor t = backend.allocate(rows, cols);
+        backend.write(t, values);
+        return t;
+    }
+
+    private float[] floats(int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = random.nextFloat() * 2 - 1;
+        }
+        return values;
+    }
+
+    /**
+     * A random weight stored off-heap in {@code format}, as a mapped checkpoint would be; F32 for
+     * Q8_0, which backends make from a checkpoint format.
+     */
+    private HostTensor host(DType storage, int rows, int cols) {
+        DType format = storage == DType.Q8_0 ? DType.F32 : storage;
+        float[] values = floats(rows * cols);
+        MemorySegment data = Arena.ofAuto().allocate((long) values.length * format.bytes());
+        for (int i = 0; i < values.length; i++) {
+            switch (format) {
+                case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, values[i]);
+                case F16 -> data.setAtIndex(U16, i, Float.floatToFloat16(values[i]));
+                case BF16 -> data.setAtIndex(U16, i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
+                case Q8_0 -> throw new AssertionError();
+            }
+        }
+        return new HostTensor("random", format, rows, cols, data);
+    }
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            double allowed = tolerance * Math.max(1, Math.abs(expected[i]));
+            if (Math.abs(expected[i] - actual[i]) > allowed) {
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.gptneo.server;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import dev.gptneo.model.LoadedModel;
+import dev.gptneo.model.engine.GenerationEngine;
+import dev.gptneo.model.engine.RoundRobinEngine;
+
+/** The engine that runs generations on the model; a batching engine would replace only this module. */
+public final class EngineModule extends AbstractModule {
+
+    @Provides
+    @Singleton
+    GenerationEngine engine(LoadedModel model, ServerConfig config) {
+        return new RoundRobinEngine(model, config.maxConcurrent());
+    }
+}

@@ -1,0 +1,124 @@
+package dev.gptneo.server;
+
+import com.google.inject.Inject;
+import com.google.inject.Provider;
+import com.google.inject.Singleton;
+import dev.gptneo.model.engine.CompletionCollector;
+import dev.gptneo.model.engine.EngineStats;
+import dev.gptneo.model.engine.GenerationEngine;
+import dev.gptneo.model.generate.GenerationParams;
+import dev.gptneo.server.metrics.MetricsEndpoint;
+import dev.gptneo.server.metrics.MetricsInterceptor;
+import dev.gptneo.server.metrics.ServerMetrics;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * The server's life: listen (health NOT_SERVING), load and warm up the model (SERVING), and on
+ * shutdown stop taking calls, give running generations a grace period, then end them.
+ */
+@Singleton
+public final class GptNeoServer {
+
+    private static final Logger LOG = Logger.getLogger(GptNeoServer.class.getName());
+    private static final Duration WARM_UP_LIMIT = Duration.ofMinutes(5);
+    /** After the generations have ended, how long the last responses get to reach their clients. */
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
+
+    private final ServerConfig config;
+    private final ServingState state;
+    private final ServerMetrics metrics;
+    private final Provider<GenerationEngine> engineProvider;
+    private final Server server;
+    private MetricsEndpoint metricsEndpoint;
+    private volatile GenerationEngine engine;
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+
+    @Inject
+    GptNeoServer(ServerConfig config, ServerBuilder<?> transport, TextGenerationService service,
+            HealthStatusManager health, MetricsInterceptor interceptor, ServingState state, ServerMetrics metrics,
+            Provider<GenerationEngine> engineProvider) {
+        this.config = config;
+        this.state = state;
+        this.metrics = metrics;
+        this.engineProvider = engineProvider;
+        this.server = transport
+                .addService(ServerInterceptors.intercept(service, interceptor))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .build();
+    }
+
+    /** Starts listening (and serving metrics); health says NOT_SERVING until {@link #load()}. */
+    public GptNeoServer start() throws IOException {
+        server.start();
+        if (config.metricsPort() >= 0) {
+            metricsEndpoint = MetricsEndpoint.start(config.host(), config.metricsPort(),
+                    () -> metrics.render(engineStats()));
+        }
+        return this;
+    }
+
+    /** Loads the model, runs one short generation so the first caller does not pay for warm-up, and serves. */
+    public void load() throws InterruptedException, ExecutionException, TimeoutException {
+        GenerationEngine loaded = engineProvider.get();
+        CompletionCollector warmUp = new CompletionCollector();
+        loaded.submit(new int[] {0}, GenerationParams.defaults().withMaxNewTokens(2), warmUp);
+        warmUp.result().get(WARM_UP_LIMIT.toSeconds(), TimeUnit.SECONDS);
+        engine = loaded;
+        state.markServing();
+    }
+
+    /** The gRPC port (the one chosen, when configured as 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** The metrics port, or -1 without metrics. */
+    public int metricsPort() {
+        return metricsEndpoint == null ? -1 : metricsEndpoint.port();
+    }
+
+    /**
+     * Health goes NOT_SERVING, new calls are refused, running generations may finish within the
+     * configured grace period and are then ended with UNAVAILABLE "server shutting down".
+     */
+    public void shutdown() throws InterruptedException {
+        if (!shuttingDown.compareAndSet(false, true)) {
+            server.awaitTermination();
+            return;
+        }
+        state.markStopping();
+        server.shutdown();
+        GenerationEngine running = engine;
+        if (running != null) {
+            running.shutdown(config.shutdownGrace());
+        }
+        if (!server.awaitTermination(DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            server.shutdownNow();
+        }
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
+        LOG.info("server stopped");
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    private EngineStats engineStats() {
+        GenerationEngine running = engine;
+        return running == null ? new EngineStats(0, 0, 0) : running.stats();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.gptneo.server;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import io.grpc.ServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.net.InetSocketAddress;
+
+/**
+ * The gRPC side: the transport (Netty on the configured address; tests bind an in-process one
+ * instead) and the health service's state.
+ */
+public final class GrpcModule extends AbstractModule {
+
+    @Provides
+    @Singleton
+    HealthStatusManager health() {
+        return new HealthStatusManager();
+    }
+
+    @Provides
+    ServerBuilder<?> transport(ServerConfig config) {
+        return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
+    }
+}
