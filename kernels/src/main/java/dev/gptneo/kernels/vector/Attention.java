@@ -15,6 +15,8 @@ import jdk.incubator.vector.FloatVector;
 final class Attention implements WorkerPool.Task {
 
     private final float[][] scores;
+    /** This call's keys, per head transposed to [dim][row], so one FMA scores LENGTH positions. */
+    private float[] keysT = new float[0];
     private final int[][] starts;
 
     // The operands of the call in progress.
@@ -58,6 +60,7 @@ final class Attention implements WorkerPool.Task {
         this.window = window;
         this.hidden = q.cols();
         this.capacity = cacheK.rows();
+        transposeKeys();
         try {
             pool.run(Math.min(rows * heads, WorkerPool.MAX_CHUNKS), this);
         } finally {
@@ -102,27 +105,48 @@ final class Attention implements WorkerPool.Task {
                 slot = slot + 1 == capacity ? 0 : slot + 1;
             }
         }
+        int scored = first;
+        if (rows >= LENGTH) {
+            int fresh = Math.max(first, past);
+            for (; scored < fresh; scored++) {
+                s[scored - first] = VectorMath.dot(q, qo, cacheK, start[scored - first], headDim);
+            }
+            scored = past + transposedScores(qo, h, fresh - past, i - past, s, fresh - first);
+        }
+        for (; scored <= i; scored++) {
+            s[scored - first] = VectorMath.dot(q, qo, scored >= past ? k : cacheK, start[scored - first], headDim);
+        }
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = first; j <= i; j++) {
-            float score = VectorMath.dot(q, qo, j >= past ? k : cacheK, start[j - first], headDim);
-            s[j - first] = score;
-            max = Math.max(max, score);
+        for (int p = 0; p < count; p++) {
+            max = Math.max(max, s[p]);
         }
         float norm = 1 / VectorMath.expShifted(s, count, max);
-        // Each output vector is summed in registers over all positions: no store per position.
+        // Four output vectors at a time are summed in registers over all positions: each
+        // position's value row is read front to back, and nothing is stored per position.
         int d = 0;
-        for (; d <= headDim - LENGTH; d += LENGTH) {
-            FloatVector even = FloatVector.zero(FLOATS);
-            FloatVector odd = even;
-            int j = first;
-            for (; j < i; j += 2) {
-                even = value(j, start[j - first] + d).mul(s[j - first]).add(even);
-                odd = value(j + 1, start[j + 1 - first] + d).mul(s[j + 1 - first]).add(odd);
+        for (; d + 4 * LENGTH <= headDim; d += 4 * LENGTH) {
+            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = first; j <= i; j++) {
+                float[] values = j >= past ? v : cacheV;
+                int at = start[j - first] + d;
+                FloatVector p = FloatVector.broadcast(FLOATS, s[j - first]);
+                a0 = FloatVector.fromArray(FLOATS, values, at).fma(p, a0);
+                a1 = FloatVector.fromArray(FLOATS, values, at + LENGTH).fma(p, a1);
+                a2 = FloatVector.fromArray(FLOATS, values, at + 2 * LENGTH).fma(p, a2);
+                a3 = FloatVector.fromArray(FLOATS, values, at + 3 * LENGTH).fma(p, a3);
             }
-            if (j == i) {
-                even = value(j, start[j - first] + d).mul(s[j - first]).add(even);
+            a0.mul(norm).intoArray(out, qo + d);
+            a1.mul(norm).intoArray(out, qo + d + LENGTH);
+            a2.mul(norm).intoArray(out, qo + d + 2 * LENGTH);
+            a3.mul(norm).intoArray(out, qo + d + 3 * LENGTH);
+        }
+        for (; d + LENGTH <= headDim; d += LENGTH) {
+            FloatVector acc = FloatVector.zero(FLOATS);
+            for (int j = first; j <= i; j++) {
+                acc = FloatVector.fromArray(FLOATS, j >= past ? v : cacheV, start[j - first] + d)
+                        .fma(FloatVector.broadcast(FLOATS, s[j - first]), acc);
             }
-            even.add(odd).mul(norm).intoArray(out, qo + d);
+            acc.mul(norm).intoArray(out, qo + d);
         }
         for (; d < headDim; d++) {
             float acc = 0;
@@ -133,8 +157,56 @@ final class Attention implements WorkerPool.Task {
         }
     }
 
-    /** The value vector of position j at {@code index}: from this call's rows or the cache. */
-    private FloatVector value(int j, int index) {
-        return FloatVector.fromArray(FLOATS, j >= past ? v : cacheV, index);
+    /**
+     * Fills {@link #keysT}: head h's dimension d of fresh row j at {@code (h·headDim + d)·rows + j}.
+     * A copy of k, made once per call, that turns the score loop into broadcasts and FMAs with no
+     * lane reduction per score.
+     */
+    private void transposeKeys() {
+        if (rows < Lanes.LENGTH) {
+            return; // decode: too few fresh positions to fill a vector
+        }
+        if (keysT.length < rows * hidden) {
+            keysT = new float[rows * hidden];
+        }
+        for (int j = 0; j < rows; j++) {
+            for (int c = 0; c < hidden; c++) {
+                keysT[c * rows + j] = k[j * hidden + c];
+            }
+        }
     }
+
+    /**
+     * Scores of the query at {@code qo} (head h) against this call's rows {@code from…to}
+     * (inclusive), into {@code s[at…]}, LENGTH rows a vector, four vectors at a time. Returns the
+     * first row it left for the caller (fewer than LENGTH remain).
+     */
+    private int transposedScores(int qo, int h, int from, int to, float[] s, int at) {
+        int headDim = hidden / heads;
+        int base = h * headDim * rows;
+        int j = from;
+        for (; j + 4 * LENGTH - 1 <= to; j += 4 * LENGTH) {
+            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
+            for (int d = 0, row = base + j; d < headDim; d++, row += rows) {
+                FloatVector qd = FloatVector.broadcast(FLOATS, q[qo + d]);
+                a0 = qd.fma(FloatVector.fromArray(FLOATS, keysT, row), a0);
+                a1 = qd.fma(FloatVector.fromArray(FLOATS, keysT, row + LENGTH), a1);
+                a2 = qd.fma(FloatVector.fromArray(FLOATS, keysT, row + 2 * LENGTH), a2);
+                a3 = qd.fma(FloatVector.fromArray(FLOATS, keysT, row + 3 * LENGTH), a3);
+            }
+            a0.intoArray(s, at + j - from);
+            a1.intoArray(s, at + j - from + LENGTH);
+            a2.intoArray(s, at + j - from + 2 * LENGTH);
+            a3.intoArray(s, at + j - from + 3 * LENGTH);
+        }
+        for (; j + LENGTH - 1 <= to; j += LENGTH) {
+            FloatVector a = FloatVector.zero(FLOATS);
+            for (int d = 0, row = base + j; d < headDim; d++, row += rows) {
+                a = FloatVector.broadcast(FLOATS, q[qo + d]).fma(FloatVector.fromArray(FLOATS, keysT, row), a);
+            }
+            a.intoArray(s, at + j - from);
+        }
+        return j;
+    }
+
 }
