@@ -70,31 +70,26 @@ final class Options {
 
     /** An integer option, or {@code fallback}. */
     int intValue(String name, int fallback) throws UsageException {
-        String value = get(name, null);
-        try {
-            return value == null ? fallback : Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException(name + " expects an integer, got '" + value + "'");
-        }
+        return parsed(name, fallback, Integer::valueOf, "an integer");
     }
 
     /** A long option, or {@code fallback}. */
     long longValue(String name, long fallback) throws UsageException {
-        String value = get(name, null);
-        try {
-            return value == null ? fallback : Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException(name + " expects an integer, got '" + value + "'");
-        }
+        return parsed(name, fallback, Long::valueOf, "an integer");
     }
 
     /** A number option, or {@code fallback}. */
     double doubleValue(String name, double fallback) throws UsageException {
+        return parsed(name, fallback, Double::valueOf, "a number");
+    }
+
+    private <T> T parsed(String name, T fallback, java.util.function.Function<String, T> parse, String kind)
+            throws UsageException {
         String value = get(name, null);
         try {
-            return value == null ? fallback : Double.parseDouble(value);
+            return value == null ? fallback : parse.apply(value);
         } catch (NumberFormatException e) {
-            throw new UsageException(name + " expects a number, got '" + value + "'");
+            throw new UsageException(name + " expects " + kind + ", got '" + value + "'");
         }
     }
 
