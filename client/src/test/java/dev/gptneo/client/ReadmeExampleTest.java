@@ -11,16 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The client guide's snippets are the example files, and the Java one runs against a real server. */
+/** The README's client snippets are the example files, and the Java one runs against a real server. */
 class ReadmeExampleTest {
 
     private static final Path PROJECT = Path.of("..");
 
     @Test
     void guideShowsTheExamplesVerbatim() throws Exception {
-        String guide = Files.readString(PROJECT.resolve("docs/CLIENT.md"));
+        String guide = Files.readString(PROJECT.resolve("README.md"));
         for (String example : new String[] {"examples/java/example/GenerateExample.java", "examples/node/generate.js"}) {
-            assertTrue(guide.contains(Files.readString(PROJECT.resolve(example))), example + " differs from docs/CLIENT.md");
+            assertTrue(guide.contains(Files.readString(PROJECT.resolve(example))), example + " differs from README.md");
         }
     }
 
