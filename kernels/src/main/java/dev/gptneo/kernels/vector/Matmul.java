@@ -31,6 +31,8 @@ final class Matmul implements WorkerPool.Task {
 
     private final float[][] buffers;
     private final float[][] sums;
+    /** The rows of x permuted for a streamed format that wants them so (see StreamedWeight.arrange). */
+    private float[] arranged = new float[0];
 
     // The operands of the call in progress.
     private float[] x;
@@ -67,6 +69,12 @@ final class Matmul implements WorkerPool.Task {
         this.n = w.rows();
         this.panel = rows >= TILE ? WIDE_PANEL : TILE;
         this.gelu = gelu;
+        if (rows < TILE && w instanceof StreamedWeight streamed) {
+            if (arranged.length < rows * k) {
+                arranged = new float[rows * k];
+            }
+            this.x = streamed.arrange(this.x, rows, arranged);
+        }
         try {
             int panels = (n + panel - 1) / panel;
             chunks = Math.min(panels, Math.min(CHUNKS_PER_WORKER * pool.size(), WorkerPool.MAX_CHUNKS));

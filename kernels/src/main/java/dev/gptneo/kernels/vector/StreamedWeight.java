@@ -14,4 +14,13 @@ sealed interface StreamedWeight extends Weight permits F32Weight, BF16Weight, Q8
      * (measured: a third more bandwidth from one core than four, as more loads are in flight).
      */
     float dot(float[] x, int xo, int row);
+
+    /**
+     * The activations as {@link #dot} reads them: {@code x} itself for most formats; a format
+     * that reads its weights in another order (BF16) writes the {@code rows} rows of length
+     * {@code cols} permuted to match into {@code scratch} and returns that.
+     */
+    default float[] arrange(float[] x, int rows, float[] scratch) {
+        return x;
+    }
 }

@@ -52,6 +52,16 @@ public final class RoundRobinEngine implements GenerationEngine {
         return maxConcurrent;
     }
 
+    /** False from the moment {@link #shutdown} begins: new submissions are refused. */
+    public boolean accepting() {
+        lock.lock();
+        try {
+            return accepting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public GenerationHandle submit(int[] promptIds, GenerationParams params, RequestListener listener) {
         List<GenerationParams.Violation> violations = Generation.violations(model.model(), promptIds, params);

@@ -114,6 +114,10 @@ class RoundRobinEngineTest {
             }
         });
         assertEquals(FinishReason.LENGTH, await(quick).reason());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (engine.accepting() && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // the shutdown runs on another thread
+        }
         assertThrows(EngineClosedException.class, () -> engine.submit(new int[] {1}, greedy(1), new CompletionCollector()));
         slow.open.set(true);
         slowHandle.resume();
