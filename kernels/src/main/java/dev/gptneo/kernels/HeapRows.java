@@ -23,6 +23,11 @@ public final class HeapRows {
         }
     }
 
+    /** Copies {@code count} rows of {@code cols} floats from row {@code srcRow} to row {@code dstRow}. */
+    public static void copyRows(float[] src, int srcRow, float[] dst, int dstRow, int count, int cols) {
+        System.arraycopy(src, srcRow * cols, dst, dstRow * cols, count * cols);
+    }
+
     /** Copies all of {@code src} into {@code dst}, which must have the same length. */
     public static void copyAll(float[] src, float[] dst) {
         checkSameLength(src, dst);

@@ -5,6 +5,8 @@ import static org.jocl.CL.CL_PLATFORM_NOT_FOUND_KHR;
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.BackendProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.jocl.CLException;
@@ -53,12 +55,22 @@ public final class OpenClBackendProvider implements BackendProvider {
         return Probe.RESULT.unavailableReason();
     }
 
-    /** Only when the default device is a GPU: PoCL on the CPU is slower than the Java backends. */
+    /**
+     * Only when the default device is a GPU: PoCL on the CPU is slower than the Java backends.
+     * Without a GPU device node the runtime is not even probed: PoCL's LLVM replaces the JVM's
+     * SIGSEGV handler when it loads, which crashes the JVM later unless signals are chained
+     * (libjsig, which {@code ./gptneo} preloads), so the automatic choice must not load it for
+     * nothing on a CPU-only machine.
+     */
     @Override
     public boolean autoSelectable() {
-        return unavailableReason().isEmpty()
+        return GPU_DEVICE_NODES.stream().anyMatch(node -> Files.exists(Path.of(node)))
+                && unavailableReason().isEmpty()
                 && OpenClDevice.select(Probe.RESULT.devices(), -1, -1).isGpu();
     }
+
+    /** Where Linux exposes GPUs: NVIDIA's driver, AMD's compute driver, DRM render nodes. */
+    private static final List<String> GPU_DEVICE_NODES = List.of("/dev/nvidiactl", "/dev/kfd", "/dev/dri/renderD128");
 
     @Override
     public Backend create(BackendOptions options) {

@@ -199,8 +199,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
-        int cols = src.cols();
-        System.arraycopy(floats(src), srcRow * cols, floats(dst), dstRow * cols, count * cols);
+        HeapRows.copyRows(floats(src), srcRow, floats(dst), dstRow, count, src.cols());
     }
 
     @Override
