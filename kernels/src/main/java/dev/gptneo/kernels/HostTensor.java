@@ -43,14 +43,4 @@ public record HostTensor(String name, DType dtype, int rows, int cols, MemorySeg
             case Q8_0 -> throw new AssertionError();
         };
     }
-
-    /** Row {@code row} widened to float. */
-    public float[] row(int row) {
-        float[] out = new float[cols];
-        long base = (long) row * cols;
-        for (int c = 0; c < cols; c++) {
-            out[c] = get(base + c);
-        }
-        return out;
-    }
 }

@@ -6,6 +6,8 @@ import dev.gptneo.kernels.Tensor;
 /** Scratch tensors for a forward pass over a given number of rows, reused between calls. */
 final class Activations {
     final int rows;
+    /** The positions of the rows, filled in per call. */
+    final int[] positions;
     final Tensor x;
     final Tensor normed;
     final Tensor q;
@@ -22,6 +24,7 @@ final class Activations {
     Activations(ModelConfig c, Backend backend, int rows) {
         this.backend = backend;
         this.rows = rows;
+        positions = new int[rows];
         x = backend.allocate(rows, c.hidden());
         normed = backend.allocate(rows, c.hidden());
         q = backend.allocate(rows, c.hidden());

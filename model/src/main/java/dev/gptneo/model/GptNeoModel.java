@@ -86,16 +86,17 @@ public final class GptNeoModel implements AutoCloseable {
             throw new IllegalArgumentException("context of " + (past + ids.length)
                     + " tokens exceeds max_position_embeddings " + config.maxPositions());
         }
-        int[] positions = new int[ids.length];
-        for (int r = 0; r < ids.length; r++) {
-            if (ids[r] < 0 || ids[r] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + ids[r] + " is outside the vocabulary [0, "
+        for (int id : ids) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
                         + config.vocabSize() + ")");
             }
-            positions[r] = past + r;
         }
         Activations a = scratch(ids.length);
-        backend.embed(weights.wte(), weights.wpe(), ids, positions, a.x);
+        for (int r = 0; r < ids.length; r++) {
+            a.positions[r] = past + r;
+        }
+        backend.embed(weights.wte(), weights.wpe(), ids, a.positions, a.x);
         for (int l = 0; l < config.layers(); l++) {
             block(weights.layers().get(l), cache, l, past, a);
         }

@@ -104,6 +104,15 @@ public final class Fixtures {
                 Integer.getInteger("gptneo.test.openclDevice", -1));
     }
 
+    /** max |a[i] - b[i]|. */
+    public static double maxAbsDiff(float[] a, float[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
     public static int argmax(float[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {

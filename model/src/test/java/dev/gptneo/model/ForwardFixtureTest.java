@@ -81,10 +81,7 @@ class ForwardFixtureTest {
                 model.forward(cache, Arrays.copyOfRange(ids, from, Math.min(ids.length, from + 3)), logits);
             }
         }
-        double worst = 0;
-        for (int i = 0; i < logits.length; i++) {
-            worst = Math.max(worst, Math.abs(logits[i] - c.lastLogits()[i]));
-        }
+        double worst = Fixtures.maxAbsDiff(logits, c.lastLogits());
         assertTrue(worst <= TOLERANCE, "chunked prefill: max |logit - reference| = " + worst);
     }
 }

@@ -40,10 +40,7 @@ class QuantizedForwardTest {
         GptNeoModel model = MODELS.get(backend, c.checkpoint());
         assertEquals(DType.Q8_0, model.weightFormat());
         float[] actual = lastLogits(model, c.inputIds());
-        double worst = 0;
-        for (int i = 0; i < actual.length; i++) {
-            worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-        }
+        double worst = Fixtures.maxAbsDiff(actual, expected);
         assertTrue(worst <= ForwardFixtureTest.TOLERANCE, "max |logit - scalar Q8 logit| = " + worst);
     }
 

@@ -28,6 +28,8 @@ public final class Generation implements AutoCloseable {
     private final int promptLength;
     private final float[] logits;
     private final float[] raw;
+    /** The one token a decode step feeds, reused so a step allocates no input array. */
+    private final int[] next = new int[1];
     private int length;
     private long startNanos;
     private long firstTokenNanos;
@@ -96,7 +98,8 @@ public final class Generation implements AutoCloseable {
             startNanos = System.nanoTime();
             model.forward(cache, Arrays.copyOf(context, promptLength), logits);
         } else {
-            model.forward(cache, new int[] {context[length - 1]}, logits);
+            next[0] = context[length - 1];
+            model.forward(cache, next, logits);
         }
         emit(choose());
         return !finished;
