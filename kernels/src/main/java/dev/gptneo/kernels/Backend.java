@@ -69,8 +69,9 @@ public interface Backend extends AutoCloseable {
      *
      * <p>{@code q}, {@code k}, {@code v} are {@code rows × hidden} for positions
      * {@code past … past+rows-1}. Earlier positions come from the cache tensors
-     * ({@code capacity × hidden}), where position {@code p} lies in row {@code p % capacity};
-     * the cache must already hold every earlier position the mask lets a row see.
+     * ({@code capacity × hidden}, position {@code p} in slot {@code p % capacity}; how a slot
+     * is laid out is the backend's, as only {@link #cacheWrite} fills them); the cache must
+     * already hold every earlier position the mask lets a row see.
      * A row at position {@code i} attends to {@code j ≤ i}, and, when {@code window > 0},
      * only to {@code j > i - window}. {@code out} is {@code rows × hidden}, heads concatenated.
      */

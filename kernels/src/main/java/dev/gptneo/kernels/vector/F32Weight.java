@@ -10,7 +10,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /** F32 weights in the mapped checkpoint: widening is a plain copy, streaming a plain load. */
-record F32Weight(int rows, int cols, MemorySegment data) implements StreamedWeight {
+record F32Weight(int rows, int cols, MemorySegment data) implements Weight {
 
     @Override
     public DType dtype() {

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorOperators;
  * their block's scale. A float vector never straddles two blocks: the lane count (8 or 16)
  * divides the block size 32 and each row starts a new block.
  */
-record Q8Weight(Q8Matrix matrix) implements StreamedWeight {
+record Q8Weight(Q8Matrix matrix) implements Weight {
 
     @Override
     public int rows() {

@@ -179,7 +179,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past) {
-        HeapRows.cacheWrite(floats(k), floats(v), floats(cacheK), floats(cacheV), k.rows(), k.cols(), cacheK.rows(), past);
+        Attention.cacheWrite(activation(k), activation(v), activation(cacheK), activation(cacheV), past);
     }
 
     @Override

@@ -15,20 +15,6 @@ final class VectorMath {
     private VectorMath() {
     }
 
-    /** {@code a[ao…ao+n) · b[bo…bo+n)}. */
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        FloatVector acc = FloatVector.zero(FLOATS);
-        int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
-            acc = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), acc);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            sum += a[ao + i] * b[bo + i];
-        }
-        return sum;
-    }
-
     /** {@code y[yo…yo+n) += x[xo…xo+n)}. */
     static void addInto(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
@@ -56,19 +42,33 @@ final class VectorMath {
         return sum;
     }
 
-    /** In place {@code a[i] = exp(a[i] - max)} for the first n; returns their sum. */
-    static float expShifted(float[] a, int n, float max) {
+    /** Largest of {@code a[ao…ao+n)}, n ≥ 1. */
+    static float max(float[] a, int ao, int n) {
+        FloatVector acc = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+            acc = acc.max(FloatVector.fromArray(FLOATS, a, ao + i));
+        }
+        float max = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, a[ao + i]);
+        }
+        return max;
+    }
+
+    /** In place {@code a[i] = exp(a[i] - max)} over {@code a[ao…ao+n)}; returns their sum. */
+    static float expShifted(float[] a, int ao, int n, float max) {
         FloatVector acc = FloatVector.zero(FLOATS);
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
-            FloatVector e = FloatVector.fromArray(FLOATS, a, i).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(a, i);
+            FloatVector e = FloatVector.fromArray(FLOATS, a, ao + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(a, ao + i);
             acc = acc.add(e);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            a[i] = (float) Math.exp(a[i] - max);
-            sum += a[i];
+            a[ao + i] = (float) Math.exp(a[ao + i] - max);
+            sum += a[ao + i];
         }
         return sum;
     }

@@ -156,9 +156,10 @@ class VectorBackendTest {
                 Arguments.of(1, 16, 0, 0, 1), Arguments.of(2, 7, 0, 0, 9), Arguments.of(3, 16, 0, 5, 1),
                 Arguments.of(4, 20, 0, 11, 6), Arguments.of(2, 16, 4, 0, 9), Arguments.of(3, 9, 4, 7, 1),
                 Arguments.of(2, 33, 6, 13, 5), Arguments.of(1, 16, 3, 2, 12),
-                // 16 rows or more: fresh keys are scored from their transposed copy
                 Arguments.of(2, 16, 0, 5, 37), Arguments.of(3, 20, 8, 4, 40), Arguments.of(1, 64, 0, 0, 70),
-                Arguments.of(2, 9, 30, 3, 50));
+                Arguments.of(2, 9, 30, 3, 50),
+                // blocks of four queries and single ones, against a ring that wraps, at 125M's head size
+                Arguments.of(2, 64, 8, 21, 13), Arguments.of(2, 64, 0, 45, 7), Arguments.of(1, 64, 40, 100, 1));
     }
 
     @ParameterizedTest(name = "heads={0} headDim={1} window={2} past={3} rows={4}")
