@@ -79,10 +79,11 @@ public interface Backend extends AutoCloseable {
                    int past, int heads, int window, Tensor out);
 
     /**
-     * Stores the rows of {@code k} and {@code v} (positions {@code past…}) in their cache rows;
+     * Stores the rows of {@code k} and {@code v} (positions {@code past…}) in their cache slots;
      * when there are more rows than the cache's capacity, only the last {@code capacity} remain.
+     * {@code heads} lets a backend keep each head's positions together, as attention reads them.
      */
-    void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past);
+    void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads);
 
     /** Copies {@code count} rows from {@code src} (starting at {@code srcRow}) into {@code dst}. */
     void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count);

@@ -115,7 +115,7 @@ public final class GptNeoModel implements AutoCloseable {
         backend.matmul(a.normed, w.value(), null, a.v);
         backend.attention(a.q, a.k, a.v, cache.keys(layer), cache.values(layer),
                 past, config.heads(), config.window(layer), a.attended);
-        backend.cacheWrite(a.k, a.v, cache.keys(layer), cache.values(layer), past);
+        backend.cacheWrite(a.k, a.v, cache.keys(layer), cache.values(layer), past, config.heads());
         backend.matmul(a.attended, w.outWeight(), w.outBias(), a.projected);
         backend.add(a.x, a.projected);
 

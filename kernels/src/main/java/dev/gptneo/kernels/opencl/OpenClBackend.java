@@ -267,7 +267,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past) {
+    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads) {
         OpenClTensor keys = activation(k);
         int capacity = cacheK.rows();
         if (!sameShape(keys, v) || cacheK.cols() != keys.cols() || !sameShape(cacheK, cacheV)) {

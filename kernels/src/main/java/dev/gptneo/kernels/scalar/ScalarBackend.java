@@ -193,7 +193,7 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
-    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past) {
+    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads) {
         HeapRows.cacheWrite(floats(k), floats(v), floats(cacheK), floats(cacheV), k.rows(), k.cols(), cacheK.rows(), past);
     }
 

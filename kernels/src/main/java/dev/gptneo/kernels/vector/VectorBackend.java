@@ -178,8 +178,8 @@ public final class VectorBackend implements Backend {
     }
 
     @Override
-    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past) {
-        Attention.cacheWrite(activation(k), activation(v), activation(cacheK), activation(cacheV), past);
+    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads) {
+        Attention.cacheWrite(activation(k), activation(v), activation(cacheK), activation(cacheV), past, heads);
     }
 
     @Override

@@ -149,9 +149,9 @@ class OpenClBackendTest {
                         Tensor keys = input(b, rows, hidden, k);
                         Tensor vals = input(b, rows, hidden, v);
                         if (values) {
-                            b.cacheWrite(keys, vals, other, out, past);
+                            b.cacheWrite(keys, vals, other, out, past, 1);
                         } else {
-                            b.cacheWrite(keys, vals, out, other, past);
+                            b.cacheWrite(keys, vals, out, other, past, 1);
                         }
                     };
                     assertClose(run(REF, capacity, hidden, op), run(ocl, capacity, hidden, op), 0,

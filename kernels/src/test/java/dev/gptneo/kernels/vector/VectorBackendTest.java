@@ -181,7 +181,7 @@ class VectorBackendTest {
             Tensor cacheV = b.allocate(capacity, hidden);
             if (past > 0) {
                 // The earlier positions reach the cache the way the model writes them.
-                b.cacheWrite(filled(b, past, hidden, earlierK), filled(b, past, hidden, earlierV), cacheK, cacheV, 0);
+                b.cacheWrite(filled(b, past, hidden, earlierK), filled(b, past, hidden, earlierV), cacheK, cacheV, 0, heads);
             }
             Tensor out = b.allocate(rows, hidden);
             b.attention(filled(b, rows, hidden, q), filled(b, rows, hidden, k), filled(b, rows, hidden, v),
