@@ -3,18 +3,15 @@ package dev.gptneo.kernels.vector;
 import static dev.gptneo.kernels.vector.Lanes.FLOATS;
 import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * What this machine can do at most, measured in Java with the same vectors and threads as the
  * kernels, so that kernel speeds can be stated as fractions of it: memory read bandwidth (a
- * streaming sum over a buffer far larger than the last-level cache) and FMA peak (independent
- * fused multiply-add chains that never leave the registers).
+ * {@link BandwidthProbe}: streaming sums over a buffer far larger than the last-level cache)
+ * and FMA peak (independent fused multiply-add chains that never leave the registers).
  *
  * @param bandwidth bytes per second read from memory by all threads together
  * @param fmaFlops floating-point operations per second (an FMA counts as two) of all threads
@@ -32,61 +29,28 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
 
     /** Measures both limits on {@code threads} threads (about a second with the default buffer). */
     public static MachineLimits measure(int threads, long bufferBytes) {
-        try (WorkerPool pool = new WorkerPool(threads)) {
-            return new MachineLimits(readBandwidth(pool, bufferBytes), fmaPeak(pool), threads);
+        try (WorkerPool pool = new WorkerPool(threads); BandwidthProbe probe = new BandwidthProbe(pool, bufferBytes)) {
+            return measure(pool, probe);
         }
     }
 
-    /** Best of several passes of all workers summing chunks of an off-heap buffer. */
-    static double readBandwidth(WorkerPool pool, long bufferBytes) {
-        int chunks = CHUNKS_PER_WORKER * pool.size();
-        long chunk = bufferBytes / chunks / FLOATS.vectorByteSize() * FLOATS.vectorByteSize();
-        float[] sink = new float[pool.size()];
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment buffer = arena.allocate(chunk * chunks, 64);
-            // Touch every page first, so that page faults stay out of the timing.
-            pool.run(chunks, (w, c) -> buffer.asSlice(c * chunk, chunk).fill((byte) 1));
-            double best = bestRate(chunk * chunks,
-                    () -> pool.run(chunks, (w, c) -> sink[w] += streamSum(buffer, c * chunk, chunk)));
-            if (Float.isNaN(sink[0])) {
-                throw new AssertionError("unreachable: keeps the sums alive");
-            }
-            return best;
-        }
+    /** Both limits on the threads of {@code pool}, the bandwidth as the best of the probe's passes. */
+    public static MachineLimits measure(WorkerPool pool, BandwidthProbe probe) {
+        return new MachineLimits(best(probe::pass), fmaPeak(pool), pool.size());
     }
 
     /**
-     * The best rate of {@code pass} doing {@code work} each time, over at least {@link #REPEATS}
-     * passes and {@link #MIN_NANOS}: the first passes run before the JIT has compiled the loop,
-     * and on a shared machine some passes lose a core to other processes.
+     * The best of {@code rate} over at least {@link #REPEATS} samples and {@link #MIN_NANOS}: the
+     * first samples come before the JIT has compiled the loop, and on a shared machine some lose
+     * a core to other processes.
      */
-    private static double bestRate(double work, Runnable pass) {
+    private static double best(DoubleSupplier rate) {
         double best = 0;
         long begin = System.nanoTime();
-        for (int passes = 0; passes < REPEATS || System.nanoTime() - begin < MIN_NANOS; passes++) {
-            long start = System.nanoTime();
-            pass.run();
-            best = Math.max(best, work / ((System.nanoTime() - start) * 1e-9));
+        for (int samples = 0; samples < REPEATS || System.nanoTime() - begin < MIN_NANOS; samples++) {
+            best = Math.max(best, rate.getAsDouble());
         }
         return best;
-    }
-
-    private static float streamSum(MemorySegment data, long from, long bytes) {
-        FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
-        long step = FLOATS.vectorByteSize();
-        long end = from + bytes - 4 * step;
-        long i = from;
-        for (; i <= end; i += 4 * step) {
-            a0 = a0.add(FloatVector.fromMemorySegment(FLOATS, data, i, ByteOrder.LITTLE_ENDIAN));
-            a1 = a1.add(FloatVector.fromMemorySegment(FLOATS, data, i + step, ByteOrder.LITTLE_ENDIAN));
-            a2 = a2.add(FloatVector.fromMemorySegment(FLOATS, data, i + 2 * step, ByteOrder.LITTLE_ENDIAN));
-            a3 = a3.add(FloatVector.fromMemorySegment(FLOATS, data, i + 3 * step, ByteOrder.LITTLE_ENDIAN));
-        }
-        float sum = a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
-        for (; i < from + bytes; i += Float.BYTES) {
-            sum += data.get(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
-        }
-        return sum;
     }
 
     /** Best of several runs of {@link #CHAINS} independent FMA chains per worker. */
@@ -94,8 +58,11 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
         int chunks = CHUNKS_PER_WORKER * pool.size();
         int iterations = 1 << 19;
         float[] sink = new float[pool.size()];
-        double best = bestRate(2.0 * LENGTH * CHAINS * iterations * chunks,
-                () -> pool.run(chunks, (w, c) -> sink[w] += fmaChains(iterations)));
+        double best = best(() -> {
+            long start = System.nanoTime();
+            pool.run(chunks, (w, c) -> sink[w] += fmaChains(iterations));
+            return 2.0 * LENGTH * CHAINS * iterations * chunks / ((System.nanoTime() - start) * 1e-9);
+        });
         if (Float.isNaN(sink[0])) {
             throw new AssertionError("unreachable: keeps the sums alive");
         }

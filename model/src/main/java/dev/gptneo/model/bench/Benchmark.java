@@ -3,10 +3,13 @@ package dev.gptneo.model.bench;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.gptneo.kernels.DType;
+import dev.gptneo.kernels.vector.BandwidthProbe;
 import dev.gptneo.kernels.vector.MachineLimits;
+import dev.gptneo.kernels.vector.WorkerPool;
 import dev.gptneo.model.GptNeoModel;
 import dev.gptneo.model.KvCache;
 import dev.gptneo.model.ModelConfig;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 
@@ -14,11 +17,22 @@ import java.util.Random;
  * Measures a model's prefill and decode speed and states them as fractions of what the machine
  * can do, measured in the same run: decode is memory bound (every weight is read once per
  * token), prefill is FMA bound (every weight is used once per prompt token).
+ *
+ * <p>A VM's memory bandwidth moves with its neighbours from one second to the next, so decode
+ * is compared with the bandwidth measured while it ran: the decode steps go in rounds, with one
+ * pass of the bandwidth probe after each, and the ratio uses the median of those passes. The
+ * best pass of a separate measurement (the peak) is reported beside it.
  */
 public final class Benchmark {
 
     /** Decode steps run before timing so that the JIT has compiled the kernels. */
     private static final int WARMUP_STEPS = 8;
+    /** Probe passes before the timed ones: the first run before the JIT has compiled its loop. */
+    private static final int WARMUP_PASSES = 3;
+    /** Timed prompts; the median counts. */
+    private static final int PREFILL_RUNS = 3;
+    /** Decode steps between two passes of the bandwidth probe. */
+    private static final int DECODE_ROUND = 16;
 
     private Benchmark() {
     }
@@ -39,33 +53,55 @@ public final class Benchmark {
         }
         int[] prompt = new Random(42).ints(promptTokens, 0, config.vocabSize()).toArray();
         float[] logits = new float[config.vocabSize()];
-        try (KvCache cache = model.newCache()) {
-            // Warm-up: the same shapes as the timed runs, so C2 compiles every kernel first.
+        try (KvCache cache = model.newCache();
+             WorkerPool probeThreads = new WorkerPool(threads);
+             BandwidthProbe probe = new BandwidthProbe(probeThreads, limitsBuffer)) {
+            // Warm-up: the same shapes as the timed runs, so C2 compiles every kernel (and the probe) first.
             model.forward(cache, prompt, logits);
-            decode(model, cache, prompt, logits, Math.min(WARMUP_STEPS, newTokens));
-            cache.reset();
+            decode(model, cache, prompt, logits, 0, Math.min(WARMUP_STEPS, newTokens));
+            for (int pass = 0; pass < WARMUP_PASSES; pass++) {
+                probe.pass();
+            }
 
-            long start = System.nanoTime();
-            model.forward(cache, prompt, logits);
-            double prefillSeconds = (System.nanoTime() - start) * 1e-9;
-            start = System.nanoTime();
-            decode(model, cache, prompt, logits, newTokens);
-            double decodeSeconds = (System.nanoTime() - start) * 1e-9;
+            double[] prefillSeconds = new double[PREFILL_RUNS];
+            for (int run = 0; run < PREFILL_RUNS; run++) {
+                cache.reset();
+                long start = System.nanoTime();
+                model.forward(cache, prompt, logits);
+                prefillSeconds[run] = (System.nanoTime() - start) * 1e-9;
+            }
+            double decodeSeconds = 0;
+            double[] bandwidth = new double[Math.ceilDiv(newTokens, DECODE_ROUND)];
+            for (int round = 0; round < bandwidth.length; round++) {
+                int from = round * DECODE_ROUND;
+                long start = System.nanoTime();
+                decode(model, cache, prompt, logits, from, Math.min(DECODE_ROUND, newTokens - from));
+                decodeSeconds += (System.nanoTime() - start) * 1e-9;
+                bandwidth[round] = probe.pass();
+            }
 
-            MachineLimits limits = MachineLimits.measure(threads, limitsBuffer);
+            MachineLimits peak = MachineLimits.measure(probeThreads, probe);
             return new Result(model.backend().name(), model.weightFormat(), threads, promptTokens, newTokens,
-                    promptTokens / prefillSeconds, newTokens / decodeSeconds,
-                    weightBytesPerToken(config, model.weightFormat()), prefillFlops(config, promptTokens), limits);
+                    promptTokens / median(prefillSeconds), newTokens / decodeSeconds, median(bandwidth),
+                    weightBytesPerToken(config, model.weightFormat()), prefillFlops(config, promptTokens), peak);
         }
     }
 
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
     /**
-     * {@code steps} decode steps after what the cache holds, fed the prompt's tokens again: a
-     * step costs the same whatever the token, and no sampling time is mixed into the figure.
+     * {@code steps} decode steps after what the cache holds, fed the prompt's tokens again (from
+     * its {@code from}-th): a step costs the same whatever the token, and no sampling time is
+     * mixed into the figure.
      */
-    private static void decode(GptNeoModel model, KvCache cache, int[] prompt, float[] logits, int steps) {
+    private static void decode(GptNeoModel model, KvCache cache, int[] prompt, float[] logits, int from, int steps) {
         int[] next = new int[1];
-        for (int t = 0; t < steps; t++) {
+        for (int t = from; t < from + steps; t++) {
             next[0] = prompt[t % prompt.length];
             model.forward(cache, next, logits);
         }
@@ -103,19 +139,29 @@ public final class Benchmark {
         return flops;
     }
 
-    /** One benchmark run's figures. */
+    /**
+     * One benchmark run's figures.
+     *
+     * @param decodeBandwidth bytes/s: the median probe pass between the decode rounds
+     * @param peak the machine's limits: best probe pass, FMA peak
+     */
     public record Result(String backend, DType dtype, int threads, int promptTokens, int newTokens,
-                         double prefillTokensPerSecond, double decodeTokensPerSecond,
-                         long weightBytesPerToken, double prefillFlops, MachineLimits limits) {
+                         double prefillTokensPerSecond, double decodeTokensPerSecond, double decodeBandwidth,
+                         long weightBytesPerToken, double prefillFlops, MachineLimits peak) {
 
-        /** Decode bytes/s over the machine's read bandwidth. */
+        /** Decode bytes/s over the read bandwidth measured while decoding. */
         public double decodeBandwidthRatio() {
-            return decodeTokensPerSecond * weightBytesPerToken / limits.bandwidth();
+            return decodeTokensPerSecond * weightBytesPerToken / decodeBandwidth;
+        }
+
+        /** Decode bytes/s over the best read bandwidth the probe saw. */
+        public double decodePeakBandwidthRatio() {
+            return decodeTokensPerSecond * weightBytesPerToken / peak.bandwidth();
         }
 
         /** Prefill FLOP/s over the machine's FMA peak. */
         public double prefillFmaRatio() {
-            return prefillFlops / (promptTokens / prefillTokensPerSecond) / limits.fmaFlops();
+            return prefillFlops / (promptTokens / prefillTokensPerSecond) / peak.fmaFlops();
         }
 
         public String toJson() {
@@ -129,9 +175,11 @@ public final class Benchmark {
             o.addProperty("decode_tokens_per_s", decodeTokensPerSecond);
             o.addProperty("weight_bytes_per_token", weightBytesPerToken);
             o.addProperty("prefill_gflop", prefillFlops / 1e9);
-            o.addProperty("bandwidth_gb_s", limits.bandwidthGBs());
-            o.addProperty("fma_gflops", limits.fmaGflops());
+            o.addProperty("bandwidth_gb_s", decodeBandwidth / 1e9);
+            o.addProperty("bandwidth_peak_gb_s", peak.bandwidthGBs());
+            o.addProperty("fma_gflops", peak.fmaGflops());
             o.addProperty("decode_bandwidth_ratio", decodeBandwidthRatio());
+            o.addProperty("decode_peak_bandwidth_ratio", decodePeakBandwidthRatio());
             o.addProperty("prefill_fma_ratio", prefillFmaRatio());
             return new GsonBuilder().create().toJson(o);
         }
@@ -140,12 +188,14 @@ public final class Benchmark {
             return String.format(Locale.ROOT, """
                     backend %s, dtype %s, %d threads
                     prefill: %d tokens, %.1f tokens/s, %.1f GFLOP/s = %.2f of FMA peak (%.1f GFLOP/s)
-                    decode:  %d tokens, %.2f tokens/s, %.2f GB/s = %.2f of read bandwidth (%.2f GB/s), %.1f MB/token""",
+                    decode:  %d tokens, %.2f tokens/s, %.2f GB/s (%.1f MB/token)
+                             = %.2f of the read bandwidth while decoding (%.2f GB/s), %.2f of the peak (%.2f GB/s)""",
                     backend, dtype.userName(), threads,
-                    promptTokens, prefillTokensPerSecond, prefillFmaRatio() * limits.fmaGflops(), prefillFmaRatio(),
-                    limits.fmaGflops(),
+                    promptTokens, prefillTokensPerSecond, prefillFmaRatio() * peak.fmaGflops(), prefillFmaRatio(),
+                    peak.fmaGflops(),
                     newTokens, decodeTokensPerSecond, decodeTokensPerSecond * weightBytesPerToken / 1e9,
-                    decodeBandwidthRatio(), limits.bandwidthGBs(), weightBytesPerToken / 1e6);
+                    weightBytesPerToken / 1e6, decodeBandwidthRatio(), decodeBandwidth / 1e9,
+                    decodePeakBandwidthRatio(), peak.bandwidthGBs());
         }
     }
 }
