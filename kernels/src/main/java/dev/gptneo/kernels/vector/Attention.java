@@ -155,6 +155,14 @@ final class Attention implements WorkerPool.Task {
     /** Items go head by head, so that a worker's next block reads the keys and values still in its cache. */
     @Override
     public void run(int worker, int chunk) {
+        // The longest span any block of this call sees: a window's worth plus the block, or all positions.
+        int longest = window > 0 ? Math.min(window + BLOCK - 1, past + rows) : past + rows;
+        if (scores[worker] == null || scores[worker].length < BLOCK * longest) {
+            scores[worker] = new float[BLOCK * longest];
+        }
+        if (sums[worker] == null || sums[worker].length < BLOCK * headDim) {
+            sums[worker] = new float[BLOCK * headDim];
+        }
         int blocks = Math.ceilDiv(rows, BLOCK);
         int items = blocks * heads;
         int from = (int) ((long) items * chunk / chunks);
@@ -175,12 +183,6 @@ final class Attention implements WorkerPool.Task {
         int lo = first(r0);
         int hi = past + r0 + count - 1;
         int span = hi - lo + 1;
-        if (scores[worker] == null || scores[worker].length < BLOCK * span) {
-            scores[worker] = new float[BLOCK * Math.max(span, 256)];
-        }
-        if (sums[worker] == null || sums[worker].length < BLOCK * headDim) {
-            sums[worker] = new float[BLOCK * headDim];
-        }
         float[] s = scores[worker];
         float[] sum = sums[worker];
         float[] norm = norms[worker];
@@ -233,14 +235,14 @@ final class Attention implements WorkerPool.Task {
                 score4(kt, base, width, m, qo, s, o, span);
             } else {
                 for (int qq = 0; qq < count; qq++) {
-                    score1(kt, base, width, m, qo + qq * hidden).intoArray(s, qq * span + o, m);
+                    score1(kt, base, width, m, qo + qq * hidden, s, qq * span + o);
                 }
             }
             slot += lanes;
         }
     }
 
-    /** Four queries from {@code qo} (stride hidden) against one block: channel d at {@code base + d·width}. */
+    /** Four queries from {@code qo} (stride hidden) against one block: dimension d at {@code base + d·width}. */
     private void score4(float[] kt, int base, int width, VectorMask<Float> m, int qo, float[] s, int o, int span) {
         int q1 = qo + hidden, q2 = q1 + hidden, q3 = q2 + hidden;
         FloatVector a = FloatVector.zero(FLOATS), b = a, c = a, e = a;
@@ -257,8 +259,8 @@ final class Attention implements WorkerPool.Task {
         e.intoArray(s, o + 3 * span, m);
     }
 
-    /** One query at {@code qo} against one block, in four chains over the channels. */
-    private FloatVector score1(float[] kt, int base, int width, VectorMask<Float> m, int qo) {
+    /** One query at {@code qo} against one block, in four chains over the dimensions, into {@code s[o…]}. */
+    private void score1(float[] kt, int base, int width, VectorMask<Float> m, int qo, float[] s, int o) {
         FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
         int d = 0;
         for (int at = base; d + 4 <= headDim; d += 4, at += 4 * width) {
@@ -270,7 +272,7 @@ final class Attention implements WorkerPool.Task {
         for (; d < headDim; d++) {
             a0 = FloatVector.broadcast(FLOATS, q[qo + d]).fma(FloatVector.fromArray(FLOATS, kt, base + d * width, m), a0);
         }
-        return a0.add(a1).add(a2.add(a3));
+        a0.add(a1).add(a2.add(a3)).intoArray(s, o, m);
     }
 
     /**

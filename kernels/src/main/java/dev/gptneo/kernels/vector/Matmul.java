@@ -85,7 +85,7 @@ final class Matmul implements WorkerPool.Task {
         } else {
             int panels = Math.ceilDiv(n, PANEL);
             rowSplits = Math.clamp(Math.ceilDiv(wanted, panels), 1, Math.ceilDiv(rows, TILE));
-            chunks = Math.min(panels * rowSplits, WorkerPool.MAX_CHUNKS);
+            chunks = (int) Math.min((long) panels * rowSplits, WorkerPool.MAX_CHUNKS);
         }
         try {
             pool.run(chunks, this);
@@ -105,12 +105,15 @@ final class Matmul implements WorkerPool.Task {
             int to = Math.min((int) ((long) groups * (chunk + 1) / chunks) * TILE, n);
             streamColumns(from, to);
         } else {
-            int panel = chunk / rowSplits;
-            int split = chunk % rowSplits;
+            // A unit of work is (panel, split of the rows); a chunk is a run of units.
+            long units = (long) Math.ceilDiv(n, PANEL) * rowSplits;
             int tiles = Math.ceilDiv(rows, TILE);
-            int rowFrom = tiles * split / rowSplits * TILE;
-            int rowTo = Math.min(tiles * (split + 1) / rowSplits * TILE, rows);
-            packedPanel(worker, panel * PANEL, rowFrom, rowTo);
+            for (long unit = units * chunk / chunks; unit < units * (chunk + 1) / chunks; unit++) {
+                int split = (int) (unit % rowSplits);
+                int rowFrom = tiles * split / rowSplits * TILE;
+                int rowTo = Math.min(tiles * (split + 1) / rowSplits * TILE, rows);
+                packedPanel(worker, (int) (unit / rowSplits) * PANEL, rowFrom, rowTo);
+            }
         }
     }
 
@@ -218,10 +221,23 @@ final class Matmul implements WorkerPool.Task {
             c32 = a.fma(b2, c32);
             c33 = a.fma(b3, c33);
         }
-        storeRow(s, 0, c00, c01, c02, c03);
-        storeRow(s, PANEL, c10, c11, c12, c13);
-        storeRow(s, 2 * PANEL, c20, c21, c22, c23);
-        storeRow(s, 3 * PANEL, c30, c31, c32, c33);
+        // Stored inline: vectors passed to a helper C2 does not inline would be boxed (see Attention).
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c02.intoArray(s, 2 * LENGTH);
+        c03.intoArray(s, 3 * LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+        c12.intoArray(s, PANEL + 2 * LENGTH);
+        c13.intoArray(s, PANEL + 3 * LENGTH);
+        c20.intoArray(s, 2 * PANEL);
+        c21.intoArray(s, 2 * PANEL + LENGTH);
+        c22.intoArray(s, 2 * PANEL + 2 * LENGTH);
+        c23.intoArray(s, 2 * PANEL + 3 * LENGTH);
+        c30.intoArray(s, 3 * PANEL);
+        c31.intoArray(s, 3 * PANEL + LENGTH);
+        c32.intoArray(s, 3 * PANEL + 2 * LENGTH);
+        c33.intoArray(s, 3 * PANEL + 3 * LENGTH);
     }
 
     /** One row of x times a packed panel (the rows left over after the 4-row tiles). */
@@ -234,13 +250,9 @@ final class Matmul implements WorkerPool.Task {
             c2 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH), c2);
             c3 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 3 * LENGTH), c3);
         }
-        storeRow(s, 0, c0, c1, c2, c3);
-    }
-
-    private static void storeRow(float[] s, int at, FloatVector c0, FloatVector c1, FloatVector c2, FloatVector c3) {
-        c0.intoArray(s, at);
-        c1.intoArray(s, at + LENGTH);
-        c2.intoArray(s, at + 2 * LENGTH);
-        c3.intoArray(s, at + 3 * LENGTH);
+        c0.intoArray(s, 0);
+        c1.intoArray(s, LENGTH);
+        c2.intoArray(s, 2 * LENGTH);
+        c3.intoArray(s, 3 * LENGTH);
     }
 }
