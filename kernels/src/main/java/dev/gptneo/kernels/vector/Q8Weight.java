@@ -6,25 +6,45 @@ import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.Q8Matrix;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q8_0 weights: int8 lanes sign-extended and converted to float in one step, then multiplied by
- * their block's scale. A float vector never straddles two blocks: the lane count (8 or 16)
- * divides the block size 32 and each row starts a new block.
+ * Q8_0 weights, each block stored as llama.cpp does: its float scale, then its int8 values, so
+ * that a row is one stream (scales in a separate array are a second stream per row, measured
+ * 10 % slower on one core). int8 lanes are sign-extended and converted to float in one step. A
+ * float vector never straddles two blocks: the lane count (8 or 16) divides the block size 32,
+ * and each row starts a new block.
+ *
+ * @param data per row, per block: the scale (4 bytes, little-endian), then the block's values
  */
-record Q8Weight(Q8Matrix matrix) implements Weight {
+record Q8Weight(int rows, int cols, byte[] data) implements Weight {
 
-    @Override
-    public int rows() {
-        return matrix.rows();
-    }
+    private static final VarHandle SCALE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int BLOCK = DType.Q8_BLOCK;
+    /** Bytes of a full block: scale and values. */
+    private static final int STRIDE = Float.BYTES + BLOCK;
+    /** Float vectors in one block: the lane count divides the block size. */
+    private static final int BLOCK_VECTORS = BLOCK / LENGTH;
 
-    @Override
-    public int cols() {
-        return matrix.cols();
+    /** Lays out a quantized matrix block by block. */
+    static Q8Weight of(Q8Matrix matrix) {
+        int cols = matrix.cols();
+        int blocks = matrix.blocksPerRow();
+        byte[] data = new byte[Math.toIntExact(matrix.byteSize())];
+        for (int r = 0, at = 0; r < matrix.rows(); r++) {
+            for (int b = 0; b < blocks; b++) {
+                int count = Math.min(BLOCK, cols - b * BLOCK);
+                SCALE.set(data, at, matrix.scales()[r * blocks + b]);
+                System.arraycopy(matrix.quants(), r * cols + b * BLOCK, data, at + Float.BYTES, count);
+                at += Float.BYTES + count;
+            }
+        }
+        return new Q8Weight(matrix.rows(), cols, data);
     }
 
     @Override
@@ -32,32 +52,38 @@ record Q8Weight(Q8Matrix matrix) implements Weight {
         return DType.Q8_0;
     }
 
-    /** The {@code LENGTH} int8 values at {@code index} of {@code quants}, as floats. */
-    private static FloatVector widen(byte[] quants, int index) {
-        return (FloatVector) ByteVector.fromArray(BYTES, quants, index).convertShape(VectorOperators.B2F, FLOATS, 0);
+    /** Where row r's first block starts: every row has the same size. */
+    private int rowStart(int r) {
+        return r * (cols + Float.BYTES * Math.ceilDiv(cols, BLOCK));
+    }
+
+    private float scale(int at) {
+        return (float) SCALE.get(data, at);
+    }
+
+    /** The {@code LENGTH} int8 values at byte {@code index}, as floats. */
+    private FloatVector widen(int index) {
+        return (FloatVector) ByteVector.fromArray(BYTES, data, index).convertShape(VectorOperators.B2F, FLOATS, 0);
     }
 
     @Override
     public void decodeRows(int first, int count, float[] dst, int offset) {
-        int cols = matrix.cols();
-        byte[] quants = matrix.quants();
-        int bound = FLOATS.loopBound(cols);
         for (int r = first; r < first + count; r++) {
-            int src = r * cols;
+            int at = rowStart(r);
             int out = offset + (r - first) * cols;
-            int scales = r * matrix.blocksPerRow();
-            int c = 0;
-            for (; c < bound; c += LENGTH) {
-                scaled(quants, src, scales, c).intoArray(dst, out + c);
-            }
-            for (; c < cols; c++) {
-                dst[out + c] = quants[src + c] * matrix.scales()[scales + c / DType.Q8_BLOCK];
+            for (int c = 0; c < cols; c += BLOCK, at += STRIDE) {
+                float scale = scale(at);
+                int end = Math.min(cols, c + BLOCK);
+                int i = c;
+                for (; i + LENGTH <= end; i += LENGTH) {
+                    widen(at + Float.BYTES + i - c).mul(scale).intoArray(dst, out + i);
+                }
+                for (; i < end; i++) {
+                    dst[out + i] = data[at + Float.BYTES + i - c] * scale;
+                }
             }
         }
     }
-
-    /** Float vectors in one block: the lane count divides the block size. */
-    private static final int BLOCK_VECTORS = DType.Q8_BLOCK / LENGTH;
 
     /**
      * Each block's products are summed unscaled and multiplied by the block's scale once, four
@@ -66,51 +92,43 @@ record Q8Weight(Q8Matrix matrix) implements Weight {
      */
     @Override
     public float dot(float[] x, int xo, int row) {
-        int cols = matrix.cols();
-        byte[] q = matrix.quants();
-        float[] scales = matrix.scales();
-        int base = row * cols;
-        int s = row * matrix.blocksPerRow();
-        int full = cols / DType.Q8_BLOCK;
+        int at = rowStart(row);
+        int full = cols / BLOCK;
         FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
         int b = 0;
-        for (; b + 4 <= full; b += 4) {
-            int i = b * DType.Q8_BLOCK;
+        for (; b + 4 <= full; b += 4, at += 4 * STRIDE) {
             FloatVector t0 = FloatVector.zero(FLOATS), t1 = t0, t2 = t0, t3 = t0;
-            for (int v = 0; v < BLOCK_VECTORS; v++, i += LENGTH) {
-                t0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(widen(q, base + i), t0);
-                t1 = FloatVector.fromArray(FLOATS, x, xo + i + DType.Q8_BLOCK).fma(widen(q, base + i + DType.Q8_BLOCK), t1);
-                t2 = FloatVector.fromArray(FLOATS, x, xo + i + 2 * DType.Q8_BLOCK).fma(widen(q, base + i + 2 * DType.Q8_BLOCK), t2);
-                t3 = FloatVector.fromArray(FLOATS, x, xo + i + 3 * DType.Q8_BLOCK).fma(widen(q, base + i + 3 * DType.Q8_BLOCK), t3);
+            for (int v = 0, i = xo + b * BLOCK, q = at + Float.BYTES; v < BLOCK_VECTORS; v++, i += LENGTH, q += LENGTH) {
+                t0 = FloatVector.fromArray(FLOATS, x, i).fma(widen(q), t0);
+                t1 = FloatVector.fromArray(FLOATS, x, i + BLOCK).fma(widen(q + STRIDE), t1);
+                t2 = FloatVector.fromArray(FLOATS, x, i + 2 * BLOCK).fma(widen(q + 2 * STRIDE), t2);
+                t3 = FloatVector.fromArray(FLOATS, x, i + 3 * BLOCK).fma(widen(q + 3 * STRIDE), t3);
             }
-            a0 = t0.fma(FloatVector.broadcast(FLOATS, scales[s + b]), a0);
-            a1 = t1.fma(FloatVector.broadcast(FLOATS, scales[s + b + 1]), a1);
-            a2 = t2.fma(FloatVector.broadcast(FLOATS, scales[s + b + 2]), a2);
-            a3 = t3.fma(FloatVector.broadcast(FLOATS, scales[s + b + 3]), a3);
+            a0 = t0.fma(FloatVector.broadcast(FLOATS, scale(at)), a0);
+            a1 = t1.fma(FloatVector.broadcast(FLOATS, scale(at + STRIDE)), a1);
+            a2 = t2.fma(FloatVector.broadcast(FLOATS, scale(at + 2 * STRIDE)), a2);
+            a3 = t3.fma(FloatVector.broadcast(FLOATS, scale(at + 3 * STRIDE)), a3);
         }
         // The remaining blocks one at a time; the last may be partial, its tail past the vectors scalar.
-        int i = b * DType.Q8_BLOCK;
-        for (; b * DType.Q8_BLOCK < cols; b++) {
+        float sum = 0;
+        for (int c = b * BLOCK; c < cols; c += BLOCK, at += STRIDE) {
+            int end = Math.min(cols, c + BLOCK);
             FloatVector t = FloatVector.zero(FLOATS);
-            for (int end = Math.min(cols, (b + 1) * DType.Q8_BLOCK); i + LENGTH <= end; i += LENGTH) {
-                t = FloatVector.fromArray(FLOATS, x, xo + i).fma(widen(q, base + i), t);
+            int i = c;
+            for (; i + LENGTH <= end; i += LENGTH) {
+                t = FloatVector.fromArray(FLOATS, x, xo + i).fma(widen(at + Float.BYTES + i - c), t);
             }
-            a0 = t.fma(FloatVector.broadcast(FLOATS, scales[s + b]), a0);
+            float scale = scale(at);
+            a0 = t.fma(FloatVector.broadcast(FLOATS, scale), a0);
+            for (; i < end; i++) {
+                sum += x[xo + i] * data[at + Float.BYTES + i - c] * scale;
+            }
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (; i < cols; i++) {
-            sum += x[xo + i] * q[base + i] * scales[s + i / DType.Q8_BLOCK];
-        }
-        return sum;
-    }
-
-    /** The dequantized vector at column {@code col} of the row whose values start at {@code base}. */
-    private FloatVector scaled(byte[] q, int base, int scales, int col) {
-        return widen(q, base + col).mul(matrix.scales()[scales + col / DType.Q8_BLOCK]);
+        return sum + a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
     public long byteSize() {
-        return matrix.byteSize();
+        return data.length;
     }
 }

@@ -55,7 +55,7 @@ public final class VectorBackend implements Backend {
     @Override
     public Tensor weight(HostTensor source, DType storage) {
         if (storage == DType.Q8_0) {
-            return new Q8Weight(Q8Matrix.quantize(source));
+            return Q8Weight.of(Q8Matrix.quantize(source));
         }
         if (storage != source.dtype()) {
             throw new UnsupportedOperationException("vector backend keeps weights as stored or quantizes them "
