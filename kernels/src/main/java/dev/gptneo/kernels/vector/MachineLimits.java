@@ -94,6 +94,14 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
                 .reduceLanes(VectorOperators.ADD);
     }
 
+    /** Each limit as the higher of this measurement and {@code other} (on as many threads). */
+    public MachineLimits orBetter(MachineLimits other) {
+        if (other.threads != threads) {
+            throw new IllegalArgumentException("limits on " + threads + " and " + other.threads + " threads");
+        }
+        return new MachineLimits(Math.max(bandwidth, other.bandwidth), Math.max(fmaFlops, other.fmaFlops), threads);
+    }
+
     public double bandwidthGBs() {
         return bandwidth / 1e9;
     }
