@@ -17,9 +17,10 @@ import jdk.incubator.vector.VectorMask;
  * half the speed, measured). Keys are kept transposed in blocks of {@code LENGTH} positions
  * ({@link #writeKey}), and a call transposes its fresh rows the same way once: a score vector
  * is then one block, built by broadcast-and-FMA over the head's dimensions with no lane
- * reduction per position. Queries are taken {@link #BLOCK} at a time: every key and
- * value vector loaded serves the whole block, which keeps prefill FMA bound rather than load
- * bound. Positions a query of the block must not see get probability 0.
+ * reduction per position. Queries are taken {@link #BLOCK} at a time: every key and value vector
+ * loaded serves the whole block (the weighted sum of values is an {@link OuterProduct} of the
+ * probabilities and the value rows), which keeps prefill FMA bound rather than load bound.
+ * Positions a query of the block must not see get probability 0.
  *
  * <p>The work items are (query block, head) pairs, claimed by the workers as they go: later
  * rows attend to more positions, so a fixed split would leave one worker idle.
@@ -33,6 +34,8 @@ final class Attention implements WorkerPool.Task {
     private final float[][] scores;
     /** Per worker: the block's weighted sums of values, {@link #BLOCK} rows of headDim. */
     private final float[][] sums;
+    /** Per worker: an {@link OuterProduct} tile's results. */
+    private final float[][] tiles;
     /** Per worker: each query's 1 / sum of its exponentials. */
     private final float[][] norms;
     /** This call's keys and values, laid out as the cache keeps them. */
@@ -59,6 +62,7 @@ final class Attention implements WorkerPool.Task {
         scores = new float[workers][];
         sums = new float[workers][];
         norms = new float[workers][BLOCK];
+        tiles = new float[workers][BLOCK * OuterProduct.WIDTH];
     }
 
     /**
@@ -69,6 +73,12 @@ final class Attention implements WorkerPool.Task {
     static void cacheWrite(Activation k, Activation v, Activation cacheK, Activation cacheV, int past, int heads) {
         int rows = k.rows();
         int hidden = k.cols();
+        if (heads < 1 || hidden % heads != 0 || v.rows() != rows || v.cols() != hidden
+                || cacheK.cols() != hidden || cacheV.cols() != hidden || cacheV.rows() != cacheK.rows()) {
+            throw new IllegalArgumentException("cacheWrite shapes: k " + rows + "x" + hidden + ", v " + v.rows()
+                    + "x" + v.cols() + ", cache " + cacheK.rows() + "x" + cacheK.cols() + " and " + cacheV.rows()
+                    + "x" + cacheV.cols() + ", heads " + heads);
+        }
         int headDim = hidden / heads;
         int capacity = cacheK.rows();
         for (int r = Math.max(0, rows - capacity); r < rows; r++) {
@@ -204,9 +214,10 @@ final class Attention implements WorkerPool.Task {
             norm[qq] = 1 / VectorMath.expShifted(s, row + from, to - from, VectorMath.max(s, row + from, to - from));
         }
         Arrays.fill(sum, 0, count * headDim, 0f);
-        sumValues(cacheV, capacity, slot, firstRun, h, count, s, span, 0, sum);
-        sumValues(cacheV, capacity, 0, cached - firstRun, h, count, s, span, firstRun, sum);
-        sumValues(values, rows, fresh, span - cached, h, count, s, span, cached, sum);
+        float[] tile = tiles[worker];
+        sumValues(cacheV, capacity, slot, firstRun, h, count, s, span, 0, sum, tile);
+        sumValues(cacheV, capacity, 0, cached - firstRun, h, count, s, span, firstRun, sum, tile);
+        sumValues(values, rows, fresh, span - cached, h, count, s, span, cached, sum, tile);
         for (int qq = 0; qq < count; qq++) {
             int o = (r0 + qq) * hidden + h * headDim;
             for (int d = 0; d < headDim; d += LENGTH) {
@@ -277,109 +288,33 @@ final class Attention implements WorkerPool.Task {
 
     /**
      * Adds to {@code sum} the block's probabilities ({@code s[qq·span + at …]}) times the
-     * {@code n} value rows in slots {@code from…} of {@code vt} ({@code slots} slots, head-major).
+     * {@code n} value rows in slots {@code from…} of {@code vt} ({@code slots} slots, head-major):
+     * an outer product over the positions, {@link OuterProduct#WIDTH} dimensions at a time.
      */
-    private void sumValues(float[] vt, int slots, int from, int n, int h, int count, float[] s, int span, int at, float[] sum) {
+    private void sumValues(float[] vt, int slots, int from, int n, int h, int count, float[] s, int span, int at,
+                           float[] sum, float[] tile) {
         if (n <= 0) {
             return;
         }
         int base = (h * slots + from) * headDim;
-        if (count == BLOCK) {
-            sumValues4(vt, base, n, s, at, span, sum);
-        } else {
-            for (int qq = 0; qq < count; qq++) {
-                sumValues1(vt, base, n, s, qq * span + at, sum, qq * headDim);
-            }
-        }
-    }
-
-    /**
-     * Four queries: each value vector loaded feeds four FMAs; sixteen sums stay in registers over
-     * all n positions, four output vectors at a time, then go to {@code sum}.
-     *
-     * <p>The kernels here write their registers back inline rather than through a helper: at
-     * this size C2 stops inlining helpers (NodeCountInliningCutoff), and vectors passed to a call
-     * that is not inlined are boxed, which made this loop six times slower (measured).
-     */
-    private void sumValues4(float[] vt, int base, int n, float[] s, int at, int span, float[] sum) {
         int d = 0;
-        for (; d + 4 * LENGTH <= headDim; d += 4 * LENGTH) {
-            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
-            for (int p = 0, row = base + d; p < n; p++, row += headDim) {
-                FloatVector v0 = FloatVector.fromArray(FLOATS, vt, row);
-                FloatVector v1 = FloatVector.fromArray(FLOATS, vt, row + LENGTH);
-                FloatVector v2 = FloatVector.fromArray(FLOATS, vt, row + 2 * LENGTH);
-                FloatVector v3 = FloatVector.fromArray(FLOATS, vt, row + 3 * LENGTH);
-                FloatVector x = FloatVector.broadcast(FLOATS, s[at + p]);
-                a0 = x.fma(v0, a0);
-                a1 = x.fma(v1, a1);
-                a2 = x.fma(v2, a2);
-                a3 = x.fma(v3, a3);
-                x = FloatVector.broadcast(FLOATS, s[span + at + p]);
-                b0 = x.fma(v0, b0);
-                b1 = x.fma(v1, b1);
-                b2 = x.fma(v2, b2);
-                b3 = x.fma(v3, b3);
-                x = FloatVector.broadcast(FLOATS, s[2 * span + at + p]);
-                c0 = x.fma(v0, c0);
-                c1 = x.fma(v1, c1);
-                c2 = x.fma(v2, c2);
-                c3 = x.fma(v3, c3);
-                x = FloatVector.broadcast(FLOATS, s[3 * span + at + p]);
-                e0 = x.fma(v0, e0);
-                e1 = x.fma(v1, e1);
-                e2 = x.fma(v2, e2);
-                e3 = x.fma(v3, e3);
+        for (; d + OuterProduct.WIDTH <= headDim; d += OuterProduct.WIDTH) {
+            if (count == BLOCK) {
+                OuterProduct.rows4(s, at, span, vt, base + d, headDim, n, tile);
+                for (int qq = 0; qq < BLOCK; qq++) {
+                    VectorMath.addInto(tile, qq * OuterProduct.WIDTH, sum, qq * headDim + d, OuterProduct.WIDTH);
+                }
+            } else {
+                for (int qq = 0; qq < count; qq++) {
+                    OuterProduct.row1(s, qq * span + at, vt, base + d, headDim, n, tile);
+                    VectorMath.addInto(tile, 0, sum, qq * headDim + d, OuterProduct.WIDTH);
+                }
             }
-            int o = d;
-            a0.add(FloatVector.fromArray(FLOATS, sum, o)).intoArray(sum, o);
-            a1.add(FloatVector.fromArray(FLOATS, sum, o + LENGTH)).intoArray(sum, o + LENGTH);
-            a2.add(FloatVector.fromArray(FLOATS, sum, o + 2 * LENGTH)).intoArray(sum, o + 2 * LENGTH);
-            a3.add(FloatVector.fromArray(FLOATS, sum, o + 3 * LENGTH)).intoArray(sum, o + 3 * LENGTH);
-            o += headDim;
-            b0.add(FloatVector.fromArray(FLOATS, sum, o)).intoArray(sum, o);
-            b1.add(FloatVector.fromArray(FLOATS, sum, o + LENGTH)).intoArray(sum, o + LENGTH);
-            b2.add(FloatVector.fromArray(FLOATS, sum, o + 2 * LENGTH)).intoArray(sum, o + 2 * LENGTH);
-            b3.add(FloatVector.fromArray(FLOATS, sum, o + 3 * LENGTH)).intoArray(sum, o + 3 * LENGTH);
-            o += headDim;
-            c0.add(FloatVector.fromArray(FLOATS, sum, o)).intoArray(sum, o);
-            c1.add(FloatVector.fromArray(FLOATS, sum, o + LENGTH)).intoArray(sum, o + LENGTH);
-            c2.add(FloatVector.fromArray(FLOATS, sum, o + 2 * LENGTH)).intoArray(sum, o + 2 * LENGTH);
-            c3.add(FloatVector.fromArray(FLOATS, sum, o + 3 * LENGTH)).intoArray(sum, o + 3 * LENGTH);
-            o += headDim;
-            e0.add(FloatVector.fromArray(FLOATS, sum, o)).intoArray(sum, o);
-            e1.add(FloatVector.fromArray(FLOATS, sum, o + LENGTH)).intoArray(sum, o + LENGTH);
-            e2.add(FloatVector.fromArray(FLOATS, sum, o + 2 * LENGTH)).intoArray(sum, o + 2 * LENGTH);
-            e3.add(FloatVector.fromArray(FLOATS, sum, o + 3 * LENGTH)).intoArray(sum, o + 3 * LENGTH);
         }
         for (; d < headDim; d += LENGTH) {
-            for (int qq = 0; qq < BLOCK; qq++) {
+            for (int qq = 0; qq < count; qq++) {
                 sumTail(vt, base, n, s, qq * span + at, sum, qq * headDim, d);
             }
-        }
-    }
-
-    /** One query, probabilities at {@code s[so…]}, into {@code sum[to…]}. */
-    private void sumValues1(float[] vt, int base, int n, float[] s, int so, float[] sum, int to) {
-        int d = 0;
-        for (; d + 4 * LENGTH <= headDim; d += 4 * LENGTH) {
-            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
-            for (int p = 0, row = base + d; p < n; p++, row += headDim) {
-                FloatVector x = FloatVector.broadcast(FLOATS, s[so + p]);
-                a0 = FloatVector.fromArray(FLOATS, vt, row).fma(x, a0);
-                a1 = FloatVector.fromArray(FLOATS, vt, row + LENGTH).fma(x, a1);
-                a2 = FloatVector.fromArray(FLOATS, vt, row + 2 * LENGTH).fma(x, a2);
-                a3 = FloatVector.fromArray(FLOATS, vt, row + 3 * LENGTH).fma(x, a3);
-            }
-            int o = to + d;
-            a0.add(FloatVector.fromArray(FLOATS, sum, o)).intoArray(sum, o);
-            a1.add(FloatVector.fromArray(FLOATS, sum, o + LENGTH)).intoArray(sum, o + LENGTH);
-            a2.add(FloatVector.fromArray(FLOATS, sum, o + 2 * LENGTH)).intoArray(sum, o + 2 * LENGTH);
-            a3.add(FloatVector.fromArray(FLOATS, sum, o + 3 * LENGTH)).intoArray(sum, o + 3 * LENGTH);
-        }
-        for (; d < headDim; d += LENGTH) {
-            sumTail(vt, base, n, s, so, sum, to, d);
         }
     }
 

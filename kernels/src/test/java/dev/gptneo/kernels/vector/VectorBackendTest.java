@@ -97,6 +97,10 @@ class VectorBackendTest {
         Tensor w = VECTOR.weight(RandomTensors.host(new Random(1), DType.F32, 4, 9, 1f), DType.F32);
         var e = assertThrows(IllegalArgumentException.class, () -> VECTOR.matmul(x, w, null, VECTOR.allocate(2, 4)));
         assertTrue(e.getMessage().contains("x 2x8, w 4x9"), e.getMessage());
+        Tensor k = VECTOR.allocate(3, 12);
+        var cache = assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.cacheWrite(k, k, VECTOR.allocate(8, 16), VECTOR.allocate(8, 16), 0, 3));
+        assertTrue(cache.getMessage().contains("k 3x12") && cache.getMessage().contains("cache 8x16"), cache.getMessage());
     }
 
     @ParameterizedTest
