@@ -34,9 +34,16 @@ class BenchCommandTest {
         assertEquals("q8", json.get("dtype").getAsString());
         assertEquals(2, json.get("threads").getAsInt());
         for (String field : new String[] {"decode_tokens_per_s", "prefill_tokens_per_s", "bandwidth_gb_s",
-                "fma_gflops", "decode_bandwidth_ratio", "prefill_fma_ratio"}) {
+                "fma_gflops", "decode_bandwidth_ratio", "prefill_fma_ratio", "bandwidth_peak_gb_s",
+                "decode_peak_bandwidth_ratio"}) {
             assertTrue(json.get(field).getAsDouble() > 0, field + " in " + json);
         }
+        // Both decode ratios are the same bytes per second, over the bandwidth while decoding and over the peak.
+        double decodeGBs = json.get("decode_tokens_per_s").getAsDouble() * json.get("weight_bytes_per_token").getAsLong() / 1e9;
+        assertEquals(decodeGBs / json.get("bandwidth_gb_s").getAsDouble(),
+                json.get("decode_bandwidth_ratio").getAsDouble(), 1e-9 * decodeGBs, json.toString());
+        assertEquals(decodeGBs / json.get("bandwidth_peak_gb_s").getAsDouble(),
+                json.get("decode_peak_bandwidth_ratio").getAsDouble(), 1e-9 * decodeGBs, json.toString());
     }
 
     @Test
