@@ -23,7 +23,7 @@ record F32Weight(int rows, int cols, MemorySegment data) implements Weight {
     }
 
     @Override
-    public float dot(float[] x, int xo, int row) {
+    public float dot(float[] x, int xo, int row, float[] scratch) {
         long base = (long) row * cols * Float.BYTES;
         FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         int i = 0;

@@ -29,7 +29,7 @@ final class Matmul implements WorkerPool.Task {
     /** Enough chunks that a descheduled worker's share is small, few enough that claims are rare. */
     private static final int CHUNKS_PER_WORKER = 8;
 
-    /** Per worker: a panel's weight rows widened (row-major), then packed (column-major). */
+    /** Per worker: a panel's weight rows widened (row-major; in decode, a row for F16), then packed (column-major). */
     private final float[][] widened;
     private final float[][] packed;
     private final float[][] sums;
@@ -101,7 +101,7 @@ final class Matmul implements WorkerPool.Task {
             int groups = Math.ceilDiv(n, TILE);
             int from = (int) ((long) groups * chunk / chunks) * TILE;
             int to = Math.min((int) ((long) groups * (chunk + 1) / chunks) * TILE, n);
-            streamColumns(from, to);
+            streamColumns(from, to, buffer(widened, worker, k));
         } else {
             // A unit of work is (panel, split of the rows); a chunk is a run of units.
             long units = (long) Math.ceilDiv(n, PANEL) * rowSplits;
@@ -116,10 +116,10 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /** Output columns {@code from…to-1}, each row of x against weights as stored. */
-    private void streamColumns(int from, int to) {
+    private void streamColumns(int from, int to, float[] scratch) {
         for (int r = 0; r < rows; r++) {
             for (int j = from; j < to; j++) {
-                float v = w.dot(x, r * k, j);
+                float v = w.dot(x, r * k, j, scratch);
                 out[r * n + j] = bias == null ? v : v + bias[j];
             }
         }

@@ -91,7 +91,7 @@ record Q8Weight(int rows, int cols, byte[] data) implements Weight {
      * every vector, as the conversion leaves the FMA units little else to do).
      */
     @Override
-    public float dot(float[] x, int xo, int row) {
+    public float dot(float[] x, int xo, int row, float[] scratch) {
         int at = rowStart(row);
         int full = cols / BLOCK;
         FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;

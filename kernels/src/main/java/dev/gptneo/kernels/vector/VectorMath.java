@@ -15,6 +15,26 @@ final class VectorMath {
     private VectorMath() {
     }
 
+    /** {@code a[ao…ao+n) · b[bo…bo+n)}, in four chains. */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
+        int i = 0;
+        for (; i + 4 * LENGTH <= n; i += 4 * LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), c0);
+            c1 = FloatVector.fromArray(FLOATS, a, ao + i + LENGTH).fma(FloatVector.fromArray(FLOATS, b, bo + i + LENGTH), c1);
+            c2 = FloatVector.fromArray(FLOATS, a, ao + i + 2 * LENGTH).fma(FloatVector.fromArray(FLOATS, b, bo + i + 2 * LENGTH), c2);
+            c3 = FloatVector.fromArray(FLOATS, a, ao + i + 3 * LENGTH).fma(FloatVector.fromArray(FLOATS, b, bo + i + 3 * LENGTH), c3);
+        }
+        for (; i + LENGTH <= n; i += LENGTH) {
+            c0 = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), c0);
+        }
+        float sum = c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
     /** {@code y[yo…yo+n) += x[xo…xo+n)}. */
     static void addInto(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

@@ -22,13 +22,16 @@ sealed interface Weight extends VectorTensor permits F32Weight, BF16Weight, F16W
     long byteSize();
 
     /**
-     * {@code x[xo…xo+cols) · row}, multiplied straight from storage: at one activation row a
-     * matrix product is memory bound, and widening into a buffer first would add a store and a
-     * load per element (on Zen 4 a 512-bit store alone takes two cycles). Reads the row front to back, so the hardware prefetcher sees
-     * one sequential stream (interleaving several rows defeats it), eight vectors per iteration
-     * (measured: a third more bandwidth from one core than four, as more loads are in flight).
+     * {@code x[xo…xo+cols) · row}, multiplied straight from storage where the format allows: at
+     * one activation row a matrix product is memory bound, and widening into a buffer first
+     * would add a store and a load per element (on Zen 4 a 512-bit store alone takes two
+     * cycles). Reads the row front to back, so the hardware prefetcher sees one sequential
+     * stream (interleaving several rows defeats it), eight vectors per iteration (measured: a
+     * third more bandwidth from one core than four, as more loads are in flight).
+     *
+     * @param scratch at least {@code cols} floats, for a format that widens the row there first
      */
-    float dot(float[] x, int xo, int row);
+    float dot(float[] x, int xo, int row, float[] scratch);
 
     /**
      * The activations as {@link #dot} reads them: {@code x} itself for most formats; a format
