@@ -240,13 +240,12 @@ final class Attention implements WorkerPool.Task {
             int width = Math.min(LENGTH, slots - blockStart);
             int lanes = Math.min(blockStart + width, end) - slot;
             int base = (h * slots + blockStart) * headDim + slot - blockStart;
-            VectorMask<Float> m = FLOATS.indexInRange(0, lanes);
             int o = at + slot - from;
             if (count == BLOCK) {
-                score4(kt, base, width, m, qo, s, o, span);
+                score4(kt, base, width, lanes, qo, s, o, span);
             } else {
                 for (int qq = 0; qq < count; qq++) {
-                    score1(kt, base, width, m, qo + qq * hidden, s, qq * span + o);
+                    score1(kt, base, width, lanes, qo + qq * hidden, s, qq * span + o);
                 }
             }
             slot += lanes;
@@ -254,7 +253,9 @@ final class Attention implements WorkerPool.Task {
     }
 
     /** Four queries from {@code qo} (stride hidden) against one block: dimension d at {@code base + d·width}. */
-    private void score4(float[] kt, int base, int width, VectorMask<Float> m, int qo, float[] s, int o, int span) {
+    private void score4(float[] kt, int base, int width, int lanes, int qo, float[] s, int o, int span) {
+        // The mask is made here, not passed in: a mask passed to a call C2 does not inline is boxed.
+        VectorMask<Float> m = FLOATS.indexInRange(0, lanes);
         int q1 = qo + hidden, q2 = q1 + hidden, q3 = q2 + hidden;
         FloatVector a = FloatVector.zero(FLOATS), b = a, c = a, e = a;
         for (int d = 0, at = base; d < headDim; d++, at += width) {
@@ -271,7 +272,8 @@ final class Attention implements WorkerPool.Task {
     }
 
     /** One query at {@code qo} against one block, in four chains over the dimensions, into {@code s[o…]}. */
-    private void score1(float[] kt, int base, int width, VectorMask<Float> m, int qo, float[] s, int o) {
+    private void score1(float[] kt, int base, int width, int lanes, int qo, float[] s, int o) {
+        VectorMask<Float> m = FLOATS.indexInRange(0, lanes);
         FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
         int d = 0;
         for (int at = base; d + 4 <= headDim; d += 4, at += 4 * width) {
