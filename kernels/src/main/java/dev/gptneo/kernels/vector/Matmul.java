@@ -16,16 +16,21 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>With more rows (prefill) it is FMA bound, and laid out as in BLAS: a panel of
  * {@link #PANEL} weight rows is widened and packed once, transposed so that step i of the
- * inner loop reads the panel's i-th column as consecutive vectors; {@link OuterProduct} tiles
- * then multiply four rows of x at a time by it. A chunk of work is a panel and a range of rows
- * of x, so that small matrices still split evenly.
+ * inner loop reads the panel's i-th column as consecutive vectors; a 4 × 4 register tile then
+ * multiplies four rows of x at a time by it as outer products ({@link OuterProduct} explains the
+ * shape). A chunk of work is a panel and a range of rows of x, so that small matrices still split
+ * evenly.
+ *
+ * <p>The tiles here are a copy of {@link OuterProduct}'s with the panel width a constant: one
+ * compiled method serving both this and attention made prefill 15–20 % slower (measured A/B in
+ * the model; C2 compiles a method once, with the loop profile of all its callers).
  */
 final class Matmul implements WorkerPool.Task {
 
     /** Rows of x per register tile. */
     static final int TILE = 4;
     /** Output columns of a packed panel: one tile's width. */
-    private static final int PANEL = OuterProduct.WIDTH;
+    private static final int PANEL = 4 * LENGTH;
     /** Enough chunks that a descheduled worker's share is small, few enough that claims are rare. */
     private static final int CHUNKS_PER_WORKER = 8;
 
@@ -141,11 +146,11 @@ final class Matmul implements WorkerPool.Task {
         }
         int r = rowFrom;
         for (; r + TILE <= rowTo; r += TILE) {
-            OuterProduct.rows4(x, r * k, k, panel, 0, PANEL, k, s);
+            tile4(x, r * k, k, panel, s);
             store(s, TILE, r, j0, valid);
         }
         for (; r < rowTo; r++) {
-            OuterProduct.row1(x, r * k, panel, 0, PANEL, k, s);
+            tile1(x, r * k, k, panel, s);
             store(s, 1, r, j0, valid);
         }
         applyGelu(rowFrom, rowTo, j0, valid);
@@ -181,5 +186,76 @@ final class Matmul implements WorkerPool.Task {
                 out[o + c] = bias == null ? s[rr * PANEL + c] : s[rr * PANEL + c] + bias[j0 + c];
             }
         }
+    }
+
+    /**
+     * Four rows of x (from x0, stride k) times a packed panel: at step i, the four vectors of
+     * the panel's column i, each multiplied by the four rows' element i.
+     */
+    private static void tile4(float[] x, int x0, int k, float[] panel, float[] s) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+        for (int i = 0, p = 0; i < k; i++, p += PANEL) {
+            FloatVector b0 = FloatVector.fromArray(FLOATS, panel, p);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, panel, p + LENGTH);
+            FloatVector b2 = FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH);
+            FloatVector b3 = FloatVector.fromArray(FLOATS, panel, p + 3 * LENGTH);
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(FLOATS, x[x1 + i]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(FLOATS, x[x2 + i]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+            c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(FLOATS, x[x3 + i]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            c32 = a.fma(b2, c32);
+            c33 = a.fma(b3, c33);
+        }
+        // Stored inline: vectors passed to a helper C2 does not inline would be boxed (see OuterProduct).
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c02.intoArray(s, 2 * LENGTH);
+        c03.intoArray(s, 3 * LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+        c12.intoArray(s, PANEL + 2 * LENGTH);
+        c13.intoArray(s, PANEL + 3 * LENGTH);
+        c20.intoArray(s, 2 * PANEL);
+        c21.intoArray(s, 2 * PANEL + LENGTH);
+        c22.intoArray(s, 2 * PANEL + 2 * LENGTH);
+        c23.intoArray(s, 2 * PANEL + 3 * LENGTH);
+        c30.intoArray(s, 3 * PANEL);
+        c31.intoArray(s, 3 * PANEL + LENGTH);
+        c32.intoArray(s, 3 * PANEL + 2 * LENGTH);
+        c33.intoArray(s, 3 * PANEL + 3 * LENGTH);
+    }
+
+    /** One row of x times a packed panel (the rows left over after the 4-row tiles). */
+    private static void tile1(float[] x, int x0, int k, float[] panel, float[] s) {
+        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
+        for (int i = 0, p = 0; i < k; i++, p += PANEL) {
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+            c0 = a.fma(FloatVector.fromArray(FLOATS, panel, p), c0);
+            c1 = a.fma(FloatVector.fromArray(FLOATS, panel, p + LENGTH), c1);
+            c2 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH), c2);
+            c3 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 3 * LENGTH), c3);
+        }
+        c0.intoArray(s, 0);
+        c1.intoArray(s, LENGTH);
+        c2.intoArray(s, 2 * LENGTH);
+        c3.intoArray(s, 3 * LENGTH);
     }
 }

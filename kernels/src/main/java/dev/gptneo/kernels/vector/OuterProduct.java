@@ -6,9 +6,9 @@ import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The register tiles that matrix products and attention are built from: rows of {@code a}, one
- * scalar per step, times a row of {@code b} of {@link #WIDTH} floats per step, summed over the
- * steps. In symbols, {@code c[r][j] = Σ_i a[a0 + r·aStride + i] · b[b0 + i·bStride + j]} for
+ * The register tiles of attention's weighted sums (and, copied, of {@link Matmul}'s prefill
+ * products): rows of {@code a}, one scalar per step, times a row of {@code b} of {@link #WIDTH}
+ * floats per step, summed over the steps. In symbols, {@code c[r][j] = Σ_i a[a0 + r·aStride + i] · b[b0 + i·bStride + j]} for
  * {@code j < WIDTH}, written to {@code c[r·WIDTH + j]}.
  *
  * <p>Outer products rather than dot products: per step, four vector loads of b and one broadcast
