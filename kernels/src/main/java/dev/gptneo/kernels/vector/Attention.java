@@ -252,12 +252,31 @@ final class Attention implements WorkerPool.Task {
         }
     }
 
-    /** Four queries from {@code qo} (stride hidden) against one block: dimension d at {@code base + d·width}. */
+    /**
+     * Four queries from {@code qo} (stride hidden) against the first {@code lanes} slots of one
+     * block: dimension d at {@code base + d·width}. Full blocks take plain loads; the mask for a
+     * partial one is made here, not passed in (a mask passed to a call C2 does not inline is
+     * boxed), and only then: masked loads behind {@code indexInRange} made prefill attention
+     * 2.5× slower in some compilations (measured, not understood).
+     */
     private void score4(float[] kt, int base, int width, int lanes, int qo, float[] s, int o, int span) {
-        // The mask is made here, not passed in: a mask passed to a call C2 does not inline is boxed.
-        VectorMask<Float> m = FLOATS.indexInRange(0, lanes);
         int q1 = qo + hidden, q2 = q1 + hidden, q3 = q2 + hidden;
         FloatVector a = FloatVector.zero(FLOATS), b = a, c = a, e = a;
+        if (lanes == LENGTH) {
+            for (int d = 0, at = base; d < headDim; d++, at += width) {
+                FloatVector key = FloatVector.fromArray(FLOATS, kt, at);
+                a = FloatVector.broadcast(FLOATS, q[qo + d]).fma(key, a);
+                b = FloatVector.broadcast(FLOATS, q[q1 + d]).fma(key, b);
+                c = FloatVector.broadcast(FLOATS, q[q2 + d]).fma(key, c);
+                e = FloatVector.broadcast(FLOATS, q[q3 + d]).fma(key, e);
+            }
+            a.intoArray(s, o);
+            b.intoArray(s, o + span);
+            c.intoArray(s, o + 2 * span);
+            e.intoArray(s, o + 3 * span);
+            return;
+        }
+        VectorMask<Float> m = FLOATS.indexInRange(0, lanes);
         for (int d = 0, at = base; d < headDim; d++, at += width) {
             FloatVector key = FloatVector.fromArray(FLOATS, kt, at, m);
             a = FloatVector.broadcast(FLOATS, q[qo + d]).fma(key, a);
@@ -271,21 +290,28 @@ final class Attention implements WorkerPool.Task {
         e.intoArray(s, o + 3 * span, m);
     }
 
-    /** One query at {@code qo} against one block, in four chains over the dimensions, into {@code s[o…]}. */
+    /** One query at {@code qo} against one block, as {@link #score4}; a full block in four chains over the dimensions. */
     private void score1(float[] kt, int base, int width, int lanes, int qo, float[] s, int o) {
-        VectorMask<Float> m = FLOATS.indexInRange(0, lanes);
         FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
         int d = 0;
-        for (int at = base; d + 4 <= headDim; d += 4, at += 4 * width) {
-            a0 = FloatVector.broadcast(FLOATS, q[qo + d]).fma(FloatVector.fromArray(FLOATS, kt, at, m), a0);
-            a1 = FloatVector.broadcast(FLOATS, q[qo + d + 1]).fma(FloatVector.fromArray(FLOATS, kt, at + width, m), a1);
-            a2 = FloatVector.broadcast(FLOATS, q[qo + d + 2]).fma(FloatVector.fromArray(FLOATS, kt, at + 2 * width, m), a2);
-            a3 = FloatVector.broadcast(FLOATS, q[qo + d + 3]).fma(FloatVector.fromArray(FLOATS, kt, at + 3 * width, m), a3);
+        if (lanes == LENGTH) {
+            for (int at = base; d + 4 <= headDim; d += 4, at += 4 * width) {
+                a0 = FloatVector.broadcast(FLOATS, q[qo + d]).fma(FloatVector.fromArray(FLOATS, kt, at), a0);
+                a1 = FloatVector.broadcast(FLOATS, q[qo + d + 1]).fma(FloatVector.fromArray(FLOATS, kt, at + width), a1);
+                a2 = FloatVector.broadcast(FLOATS, q[qo + d + 2]).fma(FloatVector.fromArray(FLOATS, kt, at + 2 * width), a2);
+                a3 = FloatVector.broadcast(FLOATS, q[qo + d + 3]).fma(FloatVector.fromArray(FLOATS, kt, at + 3 * width), a3);
+            }
+            for (; d < headDim; d++) {
+                a0 = FloatVector.broadcast(FLOATS, q[qo + d]).fma(FloatVector.fromArray(FLOATS, kt, base + d * width), a0);
+            }
+            a0.add(a1).add(a2.add(a3)).intoArray(s, o);
+            return;
         }
+        VectorMask<Float> m = FLOATS.indexInRange(0, lanes);
         for (; d < headDim; d++) {
             a0 = FloatVector.broadcast(FLOATS, q[qo + d]).fma(FloatVector.fromArray(FLOATS, kt, base + d * width, m), a0);
         }
-        a0.add(a1).add(a2.add(a3)).intoArray(s, o, m);
+        a0.intoArray(s, o, m);
     }
 
     /**

@@ -22,8 +22,8 @@ import jdk.incubator.vector.FloatVector;
  * evenly.
  *
  * <p>The tiles here are a copy of {@link OuterProduct}'s with the panel width a constant: one
- * compiled method serving both this and attention made prefill 15–20 % slower (measured A/B in
- * the model; C2 compiles a method once, with the loop profile of all its callers).
+ * compiled method serving both this and attention made the products 5–10 % slower (measured A/B
+ * in the model, four runs each; C2 compiles a method once, with the loop profile of all callers).
  */
 final class Matmul implements WorkerPool.Task {
 
