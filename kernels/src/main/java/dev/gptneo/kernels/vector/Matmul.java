@@ -83,7 +83,6 @@ final class Matmul implements WorkerPool.Task {
                 arranged = new float[rows * k];
             }
             this.x = w.arrange(this.x, rows, arranged);
-            rowSplits = 1;
             chunks = Math.min(Math.ceilDiv(n, TILE), wanted);
         } else {
             int panels = Math.ceilDiv(n, PANEL);

@@ -27,8 +27,6 @@ public final class Benchmark {
 
     /** Decode steps run before timing so that the JIT has compiled the kernels. */
     private static final int WARMUP_STEPS = 8;
-    /** Probe passes before the timed ones: the first run before the JIT has compiled its loop. */
-    private static final int WARMUP_PASSES = 3;
     /** Timed prompts; the median counts. */
     private static final int PREFILL_RUNS = 3;
     /** Decode steps between two passes of the bandwidth probe. */
@@ -56,14 +54,12 @@ public final class Benchmark {
         try (KvCache cache = model.newCache();
              WorkerPool probeThreads = new WorkerPool(threads);
              BandwidthProbe probe = new BandwidthProbe(probeThreads, limitsBuffer)) {
-            // Warm-up: the same shapes as the timed runs, so C2 compiles every kernel (and the probe) first.
+            // Warm-up: the same shapes as the timed runs, so C2 compiles every kernel first.
             model.forward(cache, prompt, logits);
             decode(model, cache, prompt, logits, 0, Math.min(WARMUP_STEPS, newTokens));
-            for (int pass = 0; pass < WARMUP_PASSES; pass++) {
-                probe.pass();
-            }
             // The limits are measured before and after the timed runs, and the better of each kept:
             // another process that takes a core for a second lowers a measurement, never raises it.
+            // The first measurement also warms the probe up for the passes between decode rounds.
             MachineLimits before = MachineLimits.measure(probeThreads, probe);
 
             double[] prefillSeconds = new double[PREFILL_RUNS];
