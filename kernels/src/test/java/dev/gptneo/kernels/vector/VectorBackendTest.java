@@ -38,11 +38,13 @@ class VectorBackendTest {
 
     static Stream<Arguments> matmulShapes() {
         Random random = new Random(11);
-        // k up to 80 covers the vector tails; 300 also the unrolled main loops (8 vectors a step).
-        return Stream.of(DType.values()).flatMap(dtype -> Stream.concat(
+        // k up to 80 covers the vector tails; 300 also the unrolled main loops (8 vectors a step);
+        // n = 150 several prefill panels (the last partial) split over ranges of rows, one row left over.
+        return Stream.of(DType.values()).flatMap(dtype -> Stream.of(
                 Stream.of(1, 2, 3, 4, 5, 7, 8, 9).map(rows ->
                         Arguments.of(dtype, rows, 1 + random.nextInt(80), 1 + random.nextInt(40))),
-                Stream.of(1, 5).map(rows -> Arguments.of(dtype, rows, 300, 6))));
+                Stream.of(1, 5).map(rows -> Arguments.of(dtype, rows, 300, 6)),
+                Stream.of(Arguments.of(dtype, 9, 70, 150))).flatMap(s -> s));
     }
 
     @ParameterizedTest(name = "{0} rows={1} k={2} n={3}")
