@@ -74,7 +74,12 @@ record BF16Weight(int rows, int cols, MemorySegment data) implements Weight {
         return scratch;
     }
 
-    /** {@code x} as {@link #arrange} left it. */
+    /**
+     * {@code x} as {@link #arrange} left it. The widened weights are the receiver of each FMA and
+     * the activation load its argument, not the other way round: measured, 18–19 against 14–17
+     * GB/s on one core and 26–30 against 19–27 on two (alternating in one JVM), most likely as
+     * C2 can then fold the load into the FMA instruction, leaving fewer operations per byte.
+     */
     @Override
     public float dot(float[] x, int xo, int row, float[] scratch) {
         long base = (long) row * cols;
@@ -85,19 +90,19 @@ record BF16Weight(int rows, int cols, MemorySegment data) implements Weight {
             IntVector w1 = pairs(base + i + BLOCK);
             IntVector w2 = pairs(base + i + 2 * BLOCK);
             IntVector w3 = pairs(base + i + 3 * BLOCK);
-            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(evens(w0), c0);
-            c1 = FloatVector.fromArray(FLOATS, x, xo + i + LENGTH).fma(odds(w0), c1);
-            c2 = FloatVector.fromArray(FLOATS, x, xo + i + BLOCK).fma(evens(w1), c2);
-            c3 = FloatVector.fromArray(FLOATS, x, xo + i + BLOCK + LENGTH).fma(odds(w1), c3);
-            c4 = FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK).fma(evens(w2), c4);
-            c5 = FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK + LENGTH).fma(odds(w2), c5);
-            c6 = FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK).fma(evens(w3), c6);
-            c7 = FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK + LENGTH).fma(odds(w3), c7);
+            c0 = evens(w0).fma(FloatVector.fromArray(FLOATS, x, xo + i), c0);
+            c1 = odds(w0).fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), c1);
+            c2 = evens(w1).fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK), c2);
+            c3 = odds(w1).fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK + LENGTH), c3);
+            c4 = evens(w2).fma(FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK), c4);
+            c5 = odds(w2).fma(FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK + LENGTH), c5);
+            c6 = evens(w3).fma(FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK), c6);
+            c7 = odds(w3).fma(FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK + LENGTH), c7);
         }
         for (; i <= cols - BLOCK; i += BLOCK) {
             IntVector w = pairs(base + i);
-            c0 = FloatVector.fromArray(FLOATS, x, xo + i).fma(evens(w), c0);
-            c1 = FloatVector.fromArray(FLOATS, x, xo + i + LENGTH).fma(odds(w), c1);
+            c0 = evens(w).fma(FloatVector.fromArray(FLOATS, x, xo + i), c0);
+            c1 = odds(w).fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), c1);
         }
         float sum = c0.add(c1).add(c2.add(c3)).add(c4.add(c5).add(c6.add(c7))).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) {

@@ -88,7 +88,8 @@ record Q8Weight(int rows, int cols, byte[] data) implements Weight {
     /**
      * Each block's products are summed unscaled and multiplied by the block's scale once, four
      * blocks at a time in independent chains (measured: 1.4× the elements per second of scaling
-     * every vector, as the conversion leaves the FMA units little else to do).
+     * every vector, as the conversion leaves the FMA units little else to do). Operands in the
+     * same order as {@link BF16Weight#dot}'s (no difference measured here).
      */
     @Override
     public float dot(float[] x, int xo, int row, float[] scratch) {
@@ -99,10 +100,10 @@ record Q8Weight(int rows, int cols, byte[] data) implements Weight {
         for (; b + 4 <= full; b += 4, at += 4 * STRIDE) {
             FloatVector t0 = FloatVector.zero(FLOATS), t1 = t0, t2 = t0, t3 = t0;
             for (int v = 0, i = xo + b * BLOCK, q = at + Float.BYTES; v < BLOCK_VECTORS; v++, i += LENGTH, q += LENGTH) {
-                t0 = FloatVector.fromArray(FLOATS, x, i).fma(widen(q), t0);
-                t1 = FloatVector.fromArray(FLOATS, x, i + BLOCK).fma(widen(q + STRIDE), t1);
-                t2 = FloatVector.fromArray(FLOATS, x, i + 2 * BLOCK).fma(widen(q + 2 * STRIDE), t2);
-                t3 = FloatVector.fromArray(FLOATS, x, i + 3 * BLOCK).fma(widen(q + 3 * STRIDE), t3);
+                t0 = widen(q).fma(FloatVector.fromArray(FLOATS, x, i), t0);
+                t1 = widen(q + STRIDE).fma(FloatVector.fromArray(FLOATS, x, i + BLOCK), t1);
+                t2 = widen(q + 2 * STRIDE).fma(FloatVector.fromArray(FLOATS, x, i + 2 * BLOCK), t2);
+                t3 = widen(q + 3 * STRIDE).fma(FloatVector.fromArray(FLOATS, x, i + 3 * BLOCK), t3);
             }
             a0 = t0.fma(FloatVector.broadcast(FLOATS, scale(at)), a0);
             a1 = t1.fma(FloatVector.broadcast(FLOATS, scale(at + STRIDE)), a1);
@@ -116,7 +117,7 @@ record Q8Weight(int rows, int cols, byte[] data) implements Weight {
             FloatVector t = FloatVector.zero(FLOATS);
             int i = c;
             for (; i + LENGTH <= end; i += LENGTH) {
-                t = FloatVector.fromArray(FLOATS, x, xo + i).fma(widen(at + Float.BYTES + i - c), t);
+                t = widen(at + Float.BYTES + i - c).fma(FloatVector.fromArray(FLOATS, x, xo + i), t);
             }
             float scale = scale(at);
             a0 = t.fma(FloatVector.broadcast(FLOATS, scale), a0);
