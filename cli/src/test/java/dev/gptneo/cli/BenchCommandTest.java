@@ -35,13 +35,20 @@ class BenchCommandTest {
         assertEquals(2, json.get("threads").getAsInt());
         for (String field : new String[] {"decode_tokens_per_s", "prefill_tokens_per_s", "bandwidth_gb_s",
                 "fma_gflops", "decode_bandwidth_ratio", "prefill_fma_ratio", "bandwidth_peak_gb_s",
-                "decode_peak_bandwidth_ratio"}) {
+                "decode_peak_bandwidth_ratio", "decode_weight_bandwidth_ratio", "kv_cache_bytes_per_token"}) {
             assertTrue(json.get(field).getAsDouble() > 0, field + " in " + json);
         }
-        // Both decode ratios are the same bytes per second, over the bandwidth while decoding and over the peak.
-        double decodeGBs = json.get("decode_tokens_per_s").getAsDouble() * json.get("weight_bytes_per_token").getAsLong() / 1e9;
+        // A decode step reads the weights and the KV cache; the ratios are its bytes per second over the
+        // bandwidth while decoding and over the peak, and the weights alone over the former.
+        double weightBytes = json.get("weight_bytes_per_token").getAsLong();
+        double decodeBytes = json.get("decode_bytes_per_token").getAsDouble();
+        assertEquals(weightBytes + json.get("kv_cache_bytes_per_token").getAsDouble(), decodeBytes, 1e-6, json.toString());
+        double tokensPerSecond = json.get("decode_tokens_per_s").getAsDouble();
+        double decodeGBs = tokensPerSecond * decodeBytes / 1e9;
         assertEquals(decodeGBs / json.get("bandwidth_gb_s").getAsDouble(),
                 json.get("decode_bandwidth_ratio").getAsDouble(), 1e-9 * decodeGBs, json.toString());
+        assertEquals(tokensPerSecond * weightBytes / 1e9 / json.get("bandwidth_gb_s").getAsDouble(),
+                json.get("decode_weight_bandwidth_ratio").getAsDouble(), 1e-9 * decodeGBs, json.toString());
         assertEquals(decodeGBs / json.get("bandwidth_peak_gb_s").getAsDouble(),
                 json.get("decode_peak_bandwidth_ratio").getAsDouble(), 1e-9 * decodeGBs, json.toString());
     }

@@ -15,8 +15,9 @@ import java.util.Random;
 
 /**
  * Measures a model's prefill and decode speed and states them as fractions of what the machine
- * can do, measured in the same run: decode is memory bound (every weight is read once per
- * token), prefill is FMA bound (every weight is used once per prompt token).
+ * can do, measured in the same run: decode is memory bound (every weight, and the KV cache of
+ * the positions attention sees, is read once per token), prefill is FMA bound (every weight is
+ * used once per prompt token).
  *
  * <p>A VM's memory bandwidth moves with its neighbours from one second to the next, so decode
  * is compared with the bandwidth measured while it ran: the decode steps go in rounds, with one
@@ -82,7 +83,8 @@ public final class Benchmark {
             MachineLimits peak = before.orBetter(MachineLimits.measure(probeThreads, probe));
             return new Result(model.backend().name(), model.weightFormat(), threads, promptTokens, newTokens,
                     promptTokens / median(prefillSeconds), newTokens / decodeSeconds, median(bandwidth),
-                    weightBytesPerToken(config, model.weightFormat()), prefillFlops(config, promptTokens), peak);
+                    weightBytesPerToken(config, model.weightFormat()),
+                    kvCacheBytesPerToken(config, promptTokens, newTokens), prefillFlops(config, promptTokens), peak);
         }
     }
 
@@ -128,34 +130,65 @@ public final class Benchmark {
      */
     public static double prefillFlops(ModelConfig c, int tokens) {
         double flops = 2.0 * blockWeights(c) * tokens + 2.0 * c.vocabSize() * c.hidden();
-        for (int layer = 0; layer < c.layers(); layer++) {
-            int window = c.window(layer);
-            for (int i = 0; i < tokens; i++) {
-                int seen = window > 0 ? Math.min(i + 1, window) : i + 1;
-                flops += 4.0 * c.hidden() * seen;
-            }
+        for (int i = 0; i < tokens; i++) {
+            flops += 4.0 * c.hidden() * positionsSeen(c, i);
         }
         return flops;
+    }
+
+    /**
+     * Mean bytes of KV cache a decode step reads, over the steps at positions {@code past …
+     * past+steps-1}: the keys and values (floats) of every position each layer's attention sees.
+     * Decode must read them as it reads the weights, so they count towards its bytes per token.
+     */
+    public static double kvCacheBytesPerToken(ModelConfig c, int past, int steps) {
+        double bytes = 0;
+        for (int p = past; p < past + steps; p++) {
+            bytes += 2.0 * c.hidden() * Float.BYTES * positionsSeen(c, p);
+        }
+        return bytes / steps;
+    }
+
+    /** Positions the query at {@code position} attends to, summed over the layers (local ones see a window). */
+    private static long positionsSeen(ModelConfig c, int position) {
+        long seen = 0;
+        for (int layer = 0; layer < c.layers(); layer++) {
+            int window = c.window(layer);
+            seen += window > 0 ? Math.min(position + 1, window) : position + 1;
+        }
+        return seen;
     }
 
     /**
      * One benchmark run's figures.
      *
      * @param decodeBandwidth bytes/s: the median probe pass between the decode rounds
+     * @param kvCacheBytesPerToken mean KV-cache bytes a timed decode step reads
      * @param peak the machine's limits: best probe pass, FMA peak
      */
     public record Result(String backend, DType dtype, int threads, int promptTokens, int newTokens,
                          double prefillTokensPerSecond, double decodeTokensPerSecond, double decodeBandwidth,
-                         long weightBytesPerToken, double prefillFlops, MachineLimits peak) {
+                         long weightBytesPerToken, double kvCacheBytesPerToken, double prefillFlops,
+                         MachineLimits peak) {
+
+        /** Bytes a decode step must read: the weights and the KV cache its attention sees. */
+        public double decodeBytesPerToken() {
+            return weightBytesPerToken + kvCacheBytesPerToken;
+        }
 
         /** Decode bytes/s over the read bandwidth measured while decoding. */
         public double decodeBandwidthRatio() {
+            return decodeTokensPerSecond * decodeBytesPerToken() / decodeBandwidth;
+        }
+
+        /** As {@link #decodeBandwidthRatio} counting the weights only, as at a short context. */
+        public double decodeWeightBandwidthRatio() {
             return decodeTokensPerSecond * weightBytesPerToken / decodeBandwidth;
         }
 
         /** Decode bytes/s over the best read bandwidth the probe saw. */
         public double decodePeakBandwidthRatio() {
-            return decodeTokensPerSecond * weightBytesPerToken / peak.bandwidth();
+            return decodeTokensPerSecond * decodeBytesPerToken() / peak.bandwidth();
         }
 
         /** Prefill FLOP/s over the machine's FMA peak. */
@@ -173,11 +206,14 @@ public final class Benchmark {
             o.addProperty("prefill_tokens_per_s", prefillTokensPerSecond);
             o.addProperty("decode_tokens_per_s", decodeTokensPerSecond);
             o.addProperty("weight_bytes_per_token", weightBytesPerToken);
+            o.addProperty("kv_cache_bytes_per_token", kvCacheBytesPerToken);
+            o.addProperty("decode_bytes_per_token", decodeBytesPerToken());
             o.addProperty("prefill_gflop", prefillFlops / 1e9);
             o.addProperty("bandwidth_gb_s", decodeBandwidth / 1e9);
             o.addProperty("bandwidth_peak_gb_s", peak.bandwidthGBs());
             o.addProperty("fma_gflops", peak.fmaGflops());
             o.addProperty("decode_bandwidth_ratio", decodeBandwidthRatio());
+            o.addProperty("decode_weight_bandwidth_ratio", decodeWeightBandwidthRatio());
             o.addProperty("decode_peak_bandwidth_ratio", decodePeakBandwidthRatio());
             o.addProperty("prefill_fma_ratio", prefillFmaRatio());
             return new GsonBuilder().create().toJson(o);
@@ -187,13 +223,15 @@ public final class Benchmark {
             return String.format(Locale.ROOT, """
                     backend %s, dtype %s, %d threads
                     prefill: %d tokens, %.1f tokens/s, %.1f GFLOP/s = %.2f of FMA peak (%.1f GFLOP/s)
-                    decode:  %d tokens, %.2f tokens/s, %.2f GB/s (%.1f MB/token)
-                             = %.2f of the read bandwidth while decoding (%.2f GB/s), %.2f of the peak (%.2f GB/s)""",
+                    decode:  %d tokens, %.2f tokens/s, %.2f GB/s (%.1f MB/token: %.1f MB weights + %.1f MB KV cache)
+                             = %.2f of the read bandwidth while decoding (%.2f GB/s; weights alone %.2f), \
+                    %.2f of the peak (%.2f GB/s)""",
                     backend, dtype.userName(), threads,
                     promptTokens, prefillTokensPerSecond, prefillFmaRatio() * peak.fmaGflops(), prefillFmaRatio(),
                     peak.fmaGflops(),
-                    newTokens, decodeTokensPerSecond, decodeTokensPerSecond * weightBytesPerToken / 1e9,
-                    weightBytesPerToken / 1e6, decodeBandwidthRatio(), decodeBandwidth / 1e9,
+                    newTokens, decodeTokensPerSecond, decodeTokensPerSecond * decodeBytesPerToken() / 1e9,
+                    decodeBytesPerToken() / 1e6, weightBytesPerToken / 1e6, kvCacheBytesPerToken / 1e6,
+                    decodeBandwidthRatio(), decodeBandwidth / 1e9, decodeWeightBandwidthRatio(),
                     decodePeakBandwidthRatio(), peak.bandwidthGBs());
         }
     }
