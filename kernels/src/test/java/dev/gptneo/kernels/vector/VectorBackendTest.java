@@ -10,6 +10,7 @@ import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.RandomTensors;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.kernels.scalar.ScalarBackend;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Random;
@@ -91,6 +92,26 @@ class VectorBackendTest {
             results[i] = read(backends[i], out);
         }
         assertClose(results[0], results[1], 1e-4, "");
+    }
+
+    /** Decode products read rows wherever the checkpoint put them: every placement in a cache line gives the scalar result. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    void decodeMatchesScalarWhereverTheWeightsSit(DType dtype) {
+        Random random = new Random(17);
+        for (int k : new int[] {96, 320, 70}) {
+            HostTensor w = RandomTensors.host(random, dtype, 5, k, 0.5f);
+            HostTensor bias = RandomTensors.host(random, DType.F32, 1, 5, 1f);
+            float[] x = RandomTensors.floats(random, 2 * k);
+            float[] expected = product(SCALAR, w, dtype, bias, x, 2, false);
+            MemorySegment lines = Arena.ofAuto().allocate(w.data().byteSize() + 64, 64);
+            for (int offset : new int[] {0, 2, 8, 16, 32, 48}) {
+                MemorySegment placed = lines.asSlice(offset, w.data().byteSize()).copyFrom(w.data());
+                HostTensor moved = new HostTensor("placed", dtype, w.rows(), w.cols(), placed);
+                assertClose(expected, product(VECTOR, moved, dtype, bias, x, 2, false), 1e-5 * Math.sqrt(k) + 1e-6,
+                        "k=" + k + " at " + offset + " bytes into a line");
+            }
+        }
     }
 
     @Test
