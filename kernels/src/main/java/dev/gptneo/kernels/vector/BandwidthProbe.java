@@ -25,8 +25,6 @@ public final class BandwidthProbe implements AutoCloseable {
      * measure the most the machine gives, so it reads from there.
      */
     private static final int LINE_OFFSET = 48;
-    /** Work is claimed in chunks, so a worker the OS deschedules for a while does not idle the rest. */
-    private static final int CHUNKS_PER_WORKER = 8;
 
     private final WorkerPool pool;
     private final Arena arena = Arena.ofShared();
@@ -37,7 +35,7 @@ public final class BandwidthProbe implements AutoCloseable {
 
     public BandwidthProbe(WorkerPool pool, long bufferBytes) {
         this.pool = pool;
-        this.chunks = CHUNKS_PER_WORKER * pool.size();
+        this.chunks = WorkerPool.CHUNKS_PER_WORKER * pool.size();
         this.chunk = bufferBytes / chunks / FLOATS.vectorByteSize() * FLOATS.vectorByteSize();
         this.sink = new float[pool.size()];
         this.buffer = arena.allocate(chunk * chunks + LINE, LINE).asSlice(LINE_OFFSET, chunk * chunks);

@@ -24,8 +24,6 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
     private static final int CHAINS = 12;
     private static final int REPEATS = 5;
     private static final long MIN_NANOS = 1_000_000_000;
-    /** Work is claimed in chunks, so a worker the OS deschedules for a while does not idle the rest. */
-    private static final int CHUNKS_PER_WORKER = 8;
 
     /** Measures both limits on {@code threads} threads (about a second with the default buffer). */
     public static MachineLimits measure(int threads, long bufferBytes) {
@@ -55,7 +53,7 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
 
     /** Best of several runs of {@link #CHAINS} independent FMA chains per worker. */
     static double fmaPeak(WorkerPool pool) {
-        int chunks = CHUNKS_PER_WORKER * pool.size();
+        int chunks = WorkerPool.CHUNKS_PER_WORKER * pool.size();
         int iterations = 1 << 19;
         float[] sink = new float[pool.size()];
         double best = best(() -> {

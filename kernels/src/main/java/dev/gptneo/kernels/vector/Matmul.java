@@ -31,8 +31,6 @@ final class Matmul implements WorkerPool.Task {
     static final int TILE = 4;
     /** Output columns of a packed panel: one tile's width. */
     private static final int PANEL = 4 * LENGTH;
-    /** Enough chunks that a descheduled worker's share is small, few enough that claims are rare. */
-    private static final int CHUNKS_PER_WORKER = 8;
 
     /** Per worker: a panel's weight rows widened (row-major; in decode, a row for F16), then packed (column-major). */
     private final float[][] widened;
@@ -77,7 +75,7 @@ final class Matmul implements WorkerPool.Task {
         this.k = x.cols();
         this.n = w.rows();
         this.gelu = gelu;
-        int wanted = Math.min(CHUNKS_PER_WORKER * pool.size(), WorkerPool.MAX_CHUNKS);
+        int wanted = Math.min(WorkerPool.CHUNKS_PER_WORKER * pool.size(), WorkerPool.MAX_CHUNKS);
         if (rows < TILE) {
             if (arranged.length < rows * k) {
                 arranged = new float[rows * k];

@@ -24,6 +24,11 @@ public final class WorkerPool implements AutoCloseable {
         void run(int worker, int chunk);
     }
 
+    /**
+     * Chunks per worker for work split evenly: enough that the share of a worker the OS
+     * deschedules for a while is small, few enough that claims are rare.
+     */
+    public static final int CHUNKS_PER_WORKER = 8;
     /** The most chunks a task may have (the claim word's index field). */
     public static final int MAX_CHUNKS = 0xffff;
     /** How long an idle worker spins before parking: longer than the gaps inside a forward pass. */
