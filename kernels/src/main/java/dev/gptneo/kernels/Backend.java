@@ -50,6 +50,21 @@ public interface Backend extends AutoCloseable {
     void matmul(Tensor x, Tensor w, Tensor bias, Tensor out);
 
     /**
+     * {@code outs[i] = x · weights[i]ᵀ} for every i, without bias: several projections of one
+     * input, such as attention's query, key and value. A backend may do them as one piece of
+     * work (one hand-over to its threads instead of several); by default they are done in turn.
+     */
+    default void matmulEach(Tensor x, Tensor[] weights, Tensor[] outs) {
+        if (weights.length != outs.length) {
+            throw new IllegalArgumentException("matmulEach: " + weights.length + " weights but "
+                    + outs.length + " outputs");
+        }
+        for (int i = 0; i < weights.length; i++) {
+            matmul(x, weights[i], null, outs[i]);
+        }
+    }
+
+    /**
      * {@code out = gelu_new(x · wᵀ + bias)}: the MLP's first half. Backends may apply the gelu
      * while the products are still in cache instead of making a second pass over {@code out}.
      */

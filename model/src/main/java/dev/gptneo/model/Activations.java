@@ -13,6 +13,8 @@ final class Activations {
     final Tensor q;
     final Tensor k;
     final Tensor v;
+    /** q, k and v, the outputs of one {@code matmulEach}. */
+    final Tensor[] queryKeyValue;
     final Tensor attended;
     final Tensor projected;
     final Tensor mlp;
@@ -30,6 +32,7 @@ final class Activations {
         q = backend.allocate(rows, c.hidden());
         k = backend.allocate(rows, c.hidden());
         v = backend.allocate(rows, c.hidden());
+        queryKeyValue = new Tensor[] {q, k, v};
         attended = backend.allocate(rows, c.hidden());
         projected = backend.allocate(rows, c.hidden());
         mlp = backend.allocate(rows, c.intermediate());

@@ -2,6 +2,7 @@ package dev.gptneo.model;
 
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
+import dev.gptneo.kernels.Tensor;
 import dev.gptneo.model.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,6 +21,8 @@ public final class GptNeoModel implements AutoCloseable {
     private final WeightSource source;
     private final ModelWeights weights;
     private final DType weightFormat;
+    /** Per layer: the query, key and value weights, which project the same input in one call. */
+    private final Tensor[][] queryKeyValue;
     private Activations oneRow;
     private Activations manyRows;
 
@@ -29,6 +32,9 @@ public final class GptNeoModel implements AutoCloseable {
         this.source = source;
         this.weights = ModelWeights.load(config, source, backend, quantize);
         this.weightFormat = quantize != null ? quantize : weights.wte().dtype();
+        this.queryKeyValue = weights.layers().stream()
+                .map(w -> new Tensor[] {w.query(), w.key(), w.value()})
+                .toArray(Tensor[][]::new);
     }
 
     /**
@@ -98,7 +104,7 @@ public final class GptNeoModel implements AutoCloseable {
         }
         backend.embed(weights.wte(), weights.wpe(), ids, a.positions, a.x);
         for (int l = 0; l < config.layers(); l++) {
-            block(weights.layers().get(l), cache, l, past, a);
+            block(weights.layers().get(l), queryKeyValue[l], cache, l, past, a);
         }
         backend.copyRows(a.x, ids.length - 1, a.last, 0, 1);
         backend.layerNorm(a.last, weights.lnfGamma(), weights.lnfBeta(), config.layerNormEps(), a.lastNormed);
@@ -107,12 +113,10 @@ public final class GptNeoModel implements AutoCloseable {
         cache.advance(ids.length);
     }
 
-    private void block(LayerWeights w, KvCache cache, int layer, int past, Activations a) {
+    private void block(LayerWeights w, Tensor[] queryKeyValue, KvCache cache, int layer, int past, Activations a) {
         float eps = config.layerNormEps();
         backend.layerNorm(a.x, w.ln1Gamma(), w.ln1Beta(), eps, a.normed);
-        backend.matmul(a.normed, w.query(), null, a.q);
-        backend.matmul(a.normed, w.key(), null, a.k);
-        backend.matmul(a.normed, w.value(), null, a.v);
+        backend.matmulEach(a.normed, queryKeyValue, a.queryKeyValue);
         backend.attention(a.q, a.k, a.v, cache.keys(layer), cache.values(layer),
                 past, config.heads(), config.window(layer), a.attended);
         backend.cacheWrite(a.k, a.v, cache.keys(layer), cache.values(layer), past, config.heads());

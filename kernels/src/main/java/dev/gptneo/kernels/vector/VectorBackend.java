@@ -9,6 +9,7 @@ import dev.gptneo.kernels.HeapRows;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -30,6 +31,8 @@ public final class VectorBackend implements Backend {
     private float[] beta = new float[0];
     private float[] bias = new float[0];
     private float[] position = new float[0];
+    private Weight[] eachWeights = new Weight[0];
+    private Activation[] eachOuts = new Activation[0];
 
     public VectorBackend(int threads) {
         pool = new WorkerPool(threads);
@@ -145,6 +148,28 @@ public final class VectorBackend implements Backend {
     @Override
     public void matmulGelu(Tensor x, Tensor w, Tensor biasTensor, Tensor out) {
         multiply(x, w, biasTensor, out, true);
+    }
+
+    @Override
+    public void matmulEach(Tensor x, Tensor[] weights, Tensor[] outs) {
+        if (weights.length != outs.length) {
+            throw new IllegalArgumentException("matmulEach: " + weights.length + " weights but "
+                    + outs.length + " outputs");
+        }
+        if (eachWeights.length != weights.length) { // reused: a decode step allocates nothing
+            eachWeights = new Weight[weights.length];
+            eachOuts = new Activation[weights.length];
+        }
+        for (int i = 0; i < weights.length; i++) {
+            eachWeights[i] = weight(weights[i]);
+            eachOuts[i] = activation(outs[i]);
+        }
+        try {
+            matmul.multiplyEach(pool, activation(x), eachWeights, eachOuts);
+        } finally {
+            Arrays.fill(eachWeights, null);
+            Arrays.fill(eachOuts, null);
+        }
     }
 
     private void multiply(Tensor x, Tensor w, Tensor biasTensor, Tensor out, boolean gelu) {

@@ -77,6 +77,66 @@ class VectorBackendTest {
         return read(b, out);
     }
 
+    /**
+     * Several weights on one input, as query, key and value are: with 3 threads a decode call
+     * has 24 chunks over at least 32 groups of 4 rows, so chunks cross from one weight's rows
+     * into the next; 5 rows take the prefill path; weights of two formats are done one by one.
+     */
+    @ParameterizedTest(name = "{0} rows={1}")
+    @MethodSource("eachShapes")
+    void matmulEachMatchesScalar(DType dtype, int rows) {
+        Random random = new Random(dtype.ordinal() * 100L + rows);
+        int k = 1 + random.nextInt(120);
+        HostTensor[] ws = new HostTensor[4];
+        for (int i = 0; i < ws.length; i++) {
+            ws[i] = RandomTensors.host(random, dtype == DType.Q8_0 ? DType.F32 : dtype, 30 + random.nextInt(45), k, 0.5f);
+        }
+        float[] x = RandomTensors.floats(random, rows * k);
+        DType[] formats = {dtype, dtype, dtype, dtype};
+        for (boolean mixed : new boolean[] {false, true}) {
+            if (mixed) {
+                ws[2] = RandomTensors.host(random, DType.F32, ws[2].rows(), k, 0.5f);
+                formats[2] = DType.F32;
+            }
+            float[][] expected = each(SCALAR, ws, formats, x, rows);
+            float[][] actual = each(VECTOR, ws, formats, x, rows);
+            for (int i = 0; i < ws.length; i++) {
+                assertClose(expected[i], actual[i], 1e-5 * Math.sqrt(k) + 1e-6,
+                        "weight " + i + " of " + ws[i].rows() + "x" + k + (mixed ? ", formats mixed" : ""));
+            }
+        }
+    }
+
+    static Stream<Arguments> eachShapes() {
+        return Stream.of(DType.values()).flatMap(dtype -> Stream.of(1, 2, 5).map(rows -> Arguments.of(dtype, rows)));
+    }
+
+    private static float[][] each(Backend b, HostTensor[] ws, DType[] formats, float[] x, int rows) {
+        Tensor in = b.allocate(rows, ws[0].cols());
+        b.write(in, x);
+        Tensor[] weights = new Tensor[ws.length];
+        Tensor[] outs = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            weights[i] = b.weight(ws[i], formats[i]);
+            outs[i] = b.allocate(rows, ws[i].rows());
+        }
+        b.matmulEach(in, weights, outs);
+        return Stream.of(outs).map(out -> read(b, out)).toArray(float[][]::new);
+    }
+
+    @Test
+    void matmulEachNamesWhatDoesNotFit() {
+        Tensor x = VECTOR.allocate(1, 8);
+        Tensor w = VECTOR.weight(RandomTensors.host(new Random(2), DType.F32, 4, 8, 1f), DType.F32);
+        Tensor narrow = VECTOR.weight(RandomTensors.host(new Random(3), DType.F32, 4, 9, 1f), DType.F32);
+        var count = assertThrows(IllegalArgumentException.class,
+                () -> VECTOR.matmulEach(x, new Tensor[] {w, w}, new Tensor[] {VECTOR.allocate(1, 4)}));
+        assertTrue(count.getMessage().contains("2 weights but 1 outputs"), count.getMessage());
+        var shape = assertThrows(IllegalArgumentException.class, () -> VECTOR.matmulEach(x,
+                new Tensor[] {w, narrow}, new Tensor[] {VECTOR.allocate(1, 4), VECTOR.allocate(1, 4)}));
+        assertTrue(shape.getMessage().contains("x 1x8, w 4x9"), shape.getMessage());
+    }
+
     @Test
     void matmulWithoutBiasAtVectorMultiples() {
         Random random = new Random(5);
