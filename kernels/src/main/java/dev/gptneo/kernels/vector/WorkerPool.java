@@ -2,6 +2,7 @@ package dev.gptneo.kernels.vector;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -11,6 +12,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Chunks are claimed dynamically rather than dealt out in advance: on a busy machine the OS
  * deschedules a worker now and then, and with a fixed split every task would wait a whole time
  * slice for it; here the others take its chunks, and a task only waits for chunks already begun.
+ * Each worker owns a contiguous region of the chunks and claims it front to back, so that in a
+ * memory-bound task the chunks it runs are one stream for the hardware prefetcher; a worker
+ * whose region is done takes chunks from the back of the others' regions. (Measured, a decode
+ * step's products alternating in one JVM: BF16 3–7 % faster than with every worker claiming the
+ * next chunk of one sequence, which gives each worker every other chunk; F32 0–1 %.)
  *
  * <p>A decode step dispatches ~90 tasks of a few hundred microseconds each, so handing work over
  * must cost far less than a park/unpark round trip: idle workers spin for a while before
@@ -34,13 +40,18 @@ public final class WorkerPool implements AutoCloseable {
     /** How long an idle worker spins before parking: longer than the gaps inside a forward pass. */
     private static final long SPIN_NANOS = 200_000;
 
+    /** Longs between two regions' words: one cache line, so that claims in one do not slow the others. */
+    private static final int REGION_STRIDE = 8;
+
     private final Thread[] threads;
     /**
-     * The task in progress, in one word so that a claim checks all three atomically: dispatch
-     * number (bits 63–32), chunk count (31–16), next unclaimed chunk (15–0). A worker that wakes
-     * late cannot claim a chunk of a later task with the count of an earlier one.
+     * Per worker, its region of the task in progress, in one word so that a claim checks all
+     * three atomically: dispatch number (bits 63–32), next unclaimed chunk (31–16), end (15–0).
+     * A worker that wakes late cannot claim a chunk of a later task.
      */
-    private final AtomicLong claims = new AtomicLong();
+    private final AtomicLongArray regions;
+    /** The dispatch number of the task in progress, published after its regions. */
+    private final AtomicLong dispatches = new AtomicLong();
     private final AtomicInteger done = new AtomicInteger();
     private volatile Task task;
     private volatile boolean closed;
@@ -51,6 +62,7 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("a worker pool needs at least one thread, got " + size);
         }
         threads = new Thread[size - 1];
+        regions = new AtomicLongArray(size * REGION_STRIDE);
         for (int i = 0; i < threads.length; i++) {
             int worker = i + 1;
             threads[i] = Thread.ofPlatform().daemon().name("gptneo-vector-" + worker)
@@ -75,8 +87,14 @@ public final class WorkerPool implements AutoCloseable {
         }
         task = t;
         done.set(0);
-        long dispatch = (claims.get() >>> 32) + 1;
-        claims.set(dispatch << 32 | (long) chunks << 16); // publishes task and done
+        long dispatch = (dispatches.get() + 1) & 0xffffffffL; // as the regions' words hold it
+        int size = size();
+        for (int r = 0; r < size; r++) {
+            long start = (long) chunks * r / size;
+            long end = (long) chunks * (r + 1) / size;
+            regions.set(r * REGION_STRIDE, dispatch << 32 | start << 16 | end);
+        }
+        dispatches.set(dispatch); // publishes task, done and the regions
         for (Thread thread : threads) {
             LockSupport.unpark(thread);
         }
@@ -102,27 +120,43 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Claims and runs chunks of dispatch {@code dispatch} until none is left. */
+    /**
+     * Claims and runs chunks of dispatch {@code dispatch} until none is left: its own region's
+     * from the front, then the other regions' from the back.
+     */
     private void work(int worker, long dispatch) {
-        while (true) {
-            long word = claims.get();
-            int next = (int) (word & 0xffff);
-            if (word >>> 32 != dispatch || next == (int) (word >>> 16 & 0xffff)) {
-                return;
-            }
-            if (!claims.compareAndSet(word, word + 1)) {
-                continue;
-            }
-            // The claim succeeded, so the task cannot complete (and be replaced) before this chunk.
-            try {
-                task.run(worker, next);
-            } catch (Throwable e) {
-                if (failure == null) {
-                    failure = e;
+        int size = size();
+        for (int i = 0; i < size; i++) {
+            int at = (worker + i) % size * REGION_STRIDE;
+            boolean own = i == 0;
+            while (true) {
+                long word = regions.get(at);
+                int next = (int) (word >>> 16 & 0xffff);
+                int end = (int) (word & 0xffff);
+                if (word >>> 32 != dispatch) {
+                    return; // a later task began, so every chunk of this one was claimed and done
                 }
-            } finally {
-                done.incrementAndGet();
+                if (next == end) {
+                    break;
+                }
+                if (!regions.compareAndSet(at, word, own ? word + (1 << 16) : word - 1)) {
+                    continue;
+                }
+                // The claim succeeded, so the task cannot complete (and be replaced) before this chunk.
+                runChunk(worker, own ? next : end - 1);
             }
+        }
+    }
+
+    private void runChunk(int worker, int chunk) {
+        try {
+            task.run(worker, chunk);
+        } catch (Throwable e) {
+            if (failure == null) {
+                failure = e;
+            }
+        } finally {
+            done.incrementAndGet();
         }
     }
 
@@ -141,7 +175,7 @@ public final class WorkerPool implements AutoCloseable {
     private long awaitDispatch(long seen) {
         long spinStart = System.nanoTime();
         for (int spins = 0; ; spins++) {
-            long dispatch = claims.get() >>> 32;
+            long dispatch = dispatches.get();
             if (dispatch != seen || closed) {
                 return dispatch;
             }

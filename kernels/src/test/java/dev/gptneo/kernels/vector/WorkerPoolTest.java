@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +21,45 @@ class WorkerPoolTest {
             }
             for (int chunk = 0; chunk < 100; chunk++) {
                 assertEquals(1000 - chunk * 10, counts.get(chunk), "chunk " + chunk);
+            }
+        }
+    }
+
+    /**
+     * Each worker runs a prefix of its own region in order (one stream through memory) and takes
+     * others' chunks from their back: region w of n chunks over s workers is [n·w/s, n·(w+1)/s).
+     */
+    @Test
+    void workersRunTheirOwnRegionFrontToBackAndTakeOthersFromTheBack() {
+        int size = 3;
+        try (WorkerPool pool = new WorkerPool(size)) {
+            for (int round = 0; round < 300; round++) {
+                int chunks = 1 + round % 60;
+                List<List<Integer>> ran = new ArrayList<>();
+                for (int w = 0; w < size; w++) {
+                    ran.add(new ArrayList<>());
+                }
+                pool.run(chunks, (worker, chunk) -> {
+                    ran.get(worker).add(chunk); // one list per worker: no other thread writes it
+                    Thread.onSpinWait();
+                });
+                for (int w = 0; w < size; w++) {
+                    int start = chunks * w / size;
+                    int end = chunks * (w + 1) / size;
+                    List<Integer> own = ran.get(w).stream().filter(c -> c >= start && c < end).toList();
+                    for (int i = 0; i < own.size(); i++) {
+                        assertEquals(start + i, own.get(i), "worker " + w + " ran " + ran.get(w) + " of " + chunks);
+                    }
+                    for (int r = 0; r < size; r++) {
+                        int rs = chunks * r / size;
+                        int re = chunks * (r + 1) / size;
+                        List<Integer> taken = ran.get(w).stream().filter(c -> c >= rs && c < re).toList();
+                        for (int i = 0; r != w && i < taken.size(); i++) {
+                            assertTrue(i == 0 || taken.get(i) < taken.get(i - 1),
+                                    "worker " + w + " took " + taken + " from region " + r + " of " + chunks);
+                        }
+                    }
+                }
             }
         }
     }
