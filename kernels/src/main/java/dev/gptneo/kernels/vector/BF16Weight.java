@@ -81,34 +81,36 @@ record BF16Weight(int rows, int cols, MemorySegment data) implements Weight {
      * C2 can then fold the load into the FMA instruction, leaving fewer operations per byte.
      */
     @Override
-    public float dot(float[] x, int xo, int row, float[] scratch) {
-        long base = (long) row * cols;
-        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        int i = 0;
-        for (int bound = cols - 4 * BLOCK; i <= bound; i += 4 * BLOCK) {
-            IntVector w0 = pairs(base + i);
-            IntVector w1 = pairs(base + i + BLOCK);
-            IntVector w2 = pairs(base + i + 2 * BLOCK);
-            IntVector w3 = pairs(base + i + 3 * BLOCK);
-            c0 = evens(w0).fma(FloatVector.fromArray(FLOATS, x, xo + i), c0);
-            c1 = odds(w0).fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), c1);
-            c2 = evens(w1).fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK), c2);
-            c3 = odds(w1).fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK + LENGTH), c3);
-            c4 = evens(w2).fma(FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK), c4);
-            c5 = odds(w2).fma(FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK + LENGTH), c5);
-            c6 = evens(w3).fma(FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK), c6);
-            c7 = odds(w3).fma(FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK + LENGTH), c7);
+    public void dotRows(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+        for (int row = from; row < to; row++) {
+            long base = (long) row * cols;
+            FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            int i = 0;
+            for (int bound = cols - 4 * BLOCK; i <= bound; i += 4 * BLOCK) {
+                IntVector w0 = pairs(base + i);
+                IntVector w1 = pairs(base + i + BLOCK);
+                IntVector w2 = pairs(base + i + 2 * BLOCK);
+                IntVector w3 = pairs(base + i + 3 * BLOCK);
+                c0 = evens(w0).fma(FloatVector.fromArray(FLOATS, x, xo + i), c0);
+                c1 = odds(w0).fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), c1);
+                c2 = evens(w1).fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK), c2);
+                c3 = odds(w1).fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK + LENGTH), c3);
+                c4 = evens(w2).fma(FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK), c4);
+                c5 = odds(w2).fma(FloatVector.fromArray(FLOATS, x, xo + i + 2 * BLOCK + LENGTH), c5);
+                c6 = evens(w3).fma(FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK), c6);
+                c7 = odds(w3).fma(FloatVector.fromArray(FLOATS, x, xo + i + 3 * BLOCK + LENGTH), c7);
+            }
+            for (; i <= cols - BLOCK; i += BLOCK) {
+                IntVector w = pairs(base + i);
+                c0 = evens(w).fma(FloatVector.fromArray(FLOATS, x, xo + i), c0);
+                c1 = odds(w).fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), c1);
+            }
+            float sum = c0.add(c1).add(c2.add(c3)).add(c4.add(c5).add(c6.add(c7))).reduceLanes(VectorOperators.ADD);
+            for (; i < cols; i++) {
+                sum += x[xo + i] * element(base + i);
+            }
+            out[oo + row] = sum;
         }
-        for (; i <= cols - BLOCK; i += BLOCK) {
-            IntVector w = pairs(base + i);
-            c0 = evens(w).fma(FloatVector.fromArray(FLOATS, x, xo + i), c0);
-            c1 = odds(w).fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), c1);
-        }
-        float sum = c0.add(c1).add(c2.add(c3)).add(c4.add(c5).add(c6.add(c7))).reduceLanes(VectorOperators.ADD);
-        for (; i < cols; i++) {
-            sum += x[xo + i] * element(base + i);
-        }
-        return sum;
     }
 
     /** {@code 2 × LENGTH} bfloat16 values from element {@code index}, two per int lane. */

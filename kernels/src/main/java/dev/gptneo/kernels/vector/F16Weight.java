@@ -26,9 +26,11 @@ record F16Weight(int rows, int cols, MemorySegment data) implements Weight {
     }
 
     @Override
-    public float dot(float[] x, int xo, int row, float[] scratch) {
-        decodeRows(row, 1, scratch, 0);
-        return VectorMath.dot(x, xo, scratch, 0, cols);
+    public void dotRows(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+        for (int row = from; row < to; row++) {
+            decodeRows(row, 1, scratch, 0);
+            out[oo + row] = VectorMath.dot(x, xo, scratch, 0, cols);
+        }
     }
 
     @Override

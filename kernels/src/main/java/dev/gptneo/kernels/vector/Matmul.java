@@ -13,7 +13,7 @@ import jdk.incubator.vector.FloatVector;
  * <p>With fewer than {@link #TILE} rows (decode) the product is memory bound: work is split
  * over groups of weight rows (= output columns) in contiguous chunks, so every weight byte is
  * read from memory by one thread, once per call; each row is multiplied straight from storage
- * ({@link Weight#dot}). Several weights that share the input ({@link #multiplyEach}) are one
+ * ({@link Weight#dotRows}). Several weights that share the input ({@link #multiplyEach}) are one
  * run of row groups, so one hand-over to the workers serves them all: each hand-over costs
  * the wait for the last chunk and the streams' ramp-up, about 10 µs at these sizes, and a step
  * of GPT-Neo 125M had 85 (query, key and value as one task: the block's products 2–4 % more
@@ -209,9 +209,9 @@ final class Matmul implements WorkerPool.Task {
     private void streamColumns(Weight weight, float[] output, int from, int to, float[] scratch) {
         int columns = weight.rows();
         for (int r = 0; r < rows; r++) {
-            for (int j = from; j < to; j++) {
-                float v = weight.dot(x, r * k, j, scratch);
-                output[r * columns + j] = bias == null ? v : v + bias[j];
+            weight.dotRows(x, r * k, from, to, output, r * columns, scratch);
+            if (bias != null) {
+                VectorMath.addInto(bias, from, output, r * columns + from, to - from);
             }
         }
         applyGelu(output, columns, 0, rows, from, to - from);
