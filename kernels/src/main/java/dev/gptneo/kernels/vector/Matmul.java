@@ -46,13 +46,15 @@ final class Matmul implements WorkerPool.Task {
 
     // The operands of the call in progress.
     private float[] x;
-    private Weight w;
     private float[] bias;
-    private float[] out;
     private int rows;
     private int k;
-    private int n;
     private int chunks;
+    private boolean gelu;
+    /** Prefill: the weight, its output and its row count (= output columns). */
+    private Weight w;
+    private float[] out;
+    private int n;
     /** Decode: the weights of the call, their outputs, and the running total of their row groups. */
     private Weight[] parts = new Weight[1];
     private float[][] partOuts = new float[1][];
@@ -60,7 +62,6 @@ final class Matmul implements WorkerPool.Task {
     private int partCount;
     /** Prefill: chunks per panel, each a range of rows of x. */
     private int rowSplits;
-    private boolean gelu;
 
     Matmul(int workers) {
         widened = new float[workers][];
@@ -74,6 +75,12 @@ final class Matmul implements WorkerPool.Task {
      */
     void multiply(WorkerPool pool, Activation x, Weight w, float[] bias, Activation out, boolean gelu) {
         checkShapes(x, w, out);
+        if (x.rows() < TILE) {
+            partCount = 0;
+            addPart(w, out);
+            decode(pool, x, bias, gelu);
+            return;
+        }
         this.x = x.data();
         this.w = w;
         this.bias = bias;
@@ -82,21 +89,10 @@ final class Matmul implements WorkerPool.Task {
         this.k = x.cols();
         this.n = w.rows();
         this.gelu = gelu;
-        int wanted = wantedChunks(pool);
-        if (rows < TILE) {
-            partCount = 0;
-            addPart(w, out);
-            arrangeAndSplit(w, wanted);
-        } else {
-            int panels = Math.ceilDiv(n, PANEL);
-            rowSplits = Math.clamp(Math.ceilDiv(wanted, panels), 1, Math.ceilDiv(rows, TILE));
-            chunks = (int) Math.min((long) panels * rowSplits, WorkerPool.MAX_CHUNKS);
-        }
-        try {
-            pool.run(chunks, this);
-        } finally {
-            release();
-        }
+        int panels = Math.ceilDiv(n, PANEL);
+        rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), panels), 1, Math.ceilDiv(rows, TILE));
+        chunks = (int) Math.min((long) panels * rowSplits, WorkerPool.MAX_CHUNKS);
+        runTask(pool);
     }
 
     /**
@@ -116,16 +112,28 @@ final class Matmul implements WorkerPool.Task {
             }
             return;
         }
-        this.x = x.data();
-        this.bias = null;
-        this.rows = x.rows();
-        this.k = x.cols();
-        this.gelu = false;
         partCount = 0;
         for (int i = 0; i < ws.length; i++) {
             addPart(ws[i], outs[i]);
         }
-        arrangeAndSplit(ws[0], wantedChunks(pool));
+        decode(pool, x, null, false);
+    }
+
+    /** Decode over the parts added: x as their format reads it, chunks over all their row groups. */
+    private void decode(WorkerPool pool, Activation x, float[] bias, boolean gelu) {
+        this.rows = x.rows();
+        this.k = x.cols();
+        this.bias = bias;
+        this.gelu = gelu;
+        if (arranged.length < rows * k) {
+            arranged = new float[rows * k];
+        }
+        this.x = parts[0].arrange(x.data(), rows, arranged);
+        chunks = Math.min(partGroupEnds[partCount - 1], wantedChunks(pool));
+        runTask(pool);
+    }
+
+    private void runTask(WorkerPool pool) {
         try {
             pool.run(chunks, this);
         } finally {
@@ -165,15 +173,6 @@ final class Matmul implements WorkerPool.Task {
         partOuts[partCount] = output.data();
         partGroupEnds[partCount] = (partCount == 0 ? 0 : partGroupEnds[partCount - 1]) + Math.ceilDiv(weight.rows(), TILE);
         partCount++;
-    }
-
-    /** Decode: x as {@code format} reads it, and the chunk count over all the parts' row groups. */
-    private void arrangeAndSplit(Weight format, int wanted) {
-        if (arranged.length < rows * k) {
-            arranged = new float[rows * k];
-        }
-        this.x = format.arrange(this.x, rows, arranged);
-        chunks = Math.min(partGroupEnds[partCount - 1], wanted);
     }
 
     @Override
