@@ -4,12 +4,12 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.gptneo.model.LoadedModel;
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GeneratedToken;
 import dev.gptneo.model.generate.Generation;
 import dev.gptneo.model.generate.GenerationListener;
 import dev.gptneo.model.generate.GenerationParams;
-import dev.gptneo.model.generate.Usage;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -99,7 +99,7 @@ final class GenerateCommand implements Command {
         private final PrintStream stream;
         private final JsonArray ids = new JsonArray();
         private final StringBuilder text = new StringBuilder();
-        private FinishReason reason;
+        private StopReason reason;
 
         Collector(PrintStream stream) {
             this.stream = stream;
@@ -112,7 +112,7 @@ final class GenerateCommand implements Command {
         }
 
         @Override
-        public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+        public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
             append(textDelta);
             this.reason = reason;
         }
@@ -129,7 +129,7 @@ final class GenerateCommand implements Command {
             JsonObject o = new JsonObject();
             o.add("ids", ids);
             o.addProperty("text", text.toString());
-            o.addProperty("finish_reason", reason == FinishReason.STOP_SEQUENCE ? "stop"
+            o.addProperty("finish_reason", reason == StopReason.STOP_SEQUENCE ? "stop"
                     : reason.name().toLowerCase(Locale.ROOT));
             return new Gson().toJson(o);
         }

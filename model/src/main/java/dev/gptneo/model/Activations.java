@@ -23,7 +23,7 @@ final class Activations {
     final Tensor logits;
     private final Backend backend;
 
-    Activations(ModelConfig c, Backend backend, int rows) {
+    Activations(GptNeoConfig c, Backend backend, int rows) {
         this.backend = backend;
         this.rows = rows;
         positions = new int[rows];

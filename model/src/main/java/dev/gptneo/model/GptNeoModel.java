@@ -16,7 +16,7 @@ import java.nio.file.Path;
  */
 public final class GptNeoModel implements AutoCloseable {
 
-    private final ModelConfig config;
+    private final GptNeoConfig config;
     private final Backend backend;
     private final WeightSource source;
     private final ModelWeights weights;
@@ -26,7 +26,7 @@ public final class GptNeoModel implements AutoCloseable {
     private Activations oneRow;
     private Activations manyRows;
 
-    private GptNeoModel(ModelConfig config, Backend backend, WeightSource source, DType quantize) {
+    private GptNeoModel(GptNeoConfig config, Backend backend, WeightSource source, DType quantize) {
         this.config = config;
         this.backend = backend;
         this.source = source;
@@ -44,13 +44,13 @@ public final class GptNeoModel implements AutoCloseable {
      * @throws CheckpointException naming the file and tensor or field that is wrong
      */
     public static GptNeoModel load(Path dir, Backend backend, DType quantize) throws IOException {
-        ModelConfig config = ModelConfig.load(dir);
+        GptNeoConfig config = GptNeoConfig.load(dir);
         Checkpoint checkpoint = Checkpoint.open(dir);
         return fromSource(config, checkpoint, backend, quantize);
     }
 
     /** A model over any weight source; the model owns and closes the source. */
-    public static GptNeoModel fromSource(ModelConfig config, WeightSource source, Backend backend, DType quantize) {
+    public static GptNeoModel fromSource(GptNeoConfig config, WeightSource source, Backend backend, DType quantize) {
         try {
             return new GptNeoModel(config, backend, source, quantize);
         } catch (RuntimeException e) {
@@ -59,7 +59,7 @@ public final class GptNeoModel implements AutoCloseable {
         }
     }
 
-    public ModelConfig config() {
+    public GptNeoConfig config() {
         return config;
     }
 

@@ -15,7 +15,7 @@ public final class KvCache implements AutoCloseable {
     private final Tensor[] values;
     private int length;
 
-    KvCache(ModelConfig config, Backend backend) {
+    KvCache(GptNeoConfig config, Backend backend) {
         this.backend = backend;
         this.keys = new Tensor[config.layers()];
         this.values = new Tensor[config.layers()];

@@ -31,9 +31,9 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
     public static LoadedModel open(String spec, Backend backend, DType dtype) throws IOException {
         DType quantize = dtype == DType.Q8_0 ? DType.Q8_0 : null;
         if (spec.startsWith("synthetic:")) {
-            ModelConfig config = switch (spec) {
-                case "synthetic:125m" -> ModelConfig.gptNeo125m();
-                case "synthetic:tiny" -> ModelConfig.tiny();
+            GptNeoConfig config = switch (spec) {
+                case "synthetic:125m" -> GptNeoConfig.gptNeo125m();
+                case "synthetic:tiny" -> GptNeoConfig.tiny();
                 default -> throw new IllegalArgumentException("unknown synthetic model '" + spec
                         + "' (expected synthetic:125m or synthetic:tiny)");
             };

@@ -28,7 +28,7 @@ record ModelWeights(Tensor wte, Tensor wpe, List<LayerWeights> layers, Tensor ln
     /**
      * @param quantize {@link DType#Q8_0} to quantize the matrices, or null to keep stored formats
      */
-    static ModelWeights load(ModelConfig config, WeightSource source, Backend backend, DType quantize) {
+    static ModelWeights load(GptNeoConfig config, WeightSource source, Backend backend, DType quantize) {
         String prefix = source.contains("transformer.wte.weight") ? "transformer." : "";
         long h = config.hidden();
         long inter = config.intermediate();

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class QuantizedAccuracyTest {
 
-    private static final ModelConfig CONFIG = new ModelConfig(50257, 256, 4, 1024, 128, 16, 1e-5f, 50256,
+    private static final GptNeoConfig CONFIG = new GptNeoConfig(50257, 256, 4, 1024, 128, 16, 1e-5f, 50256,
             List.of(false, true, false, true));
 
     @Test

@@ -1,9 +1,9 @@
 package dev.gptneo.server;
 
 import dev.gptneo.model.engine.CompletionCollector.Completion;
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GeneratedToken;
-import dev.gptneo.model.generate.Usage;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
 import dev.gptneo.proto.v1.CompleteResponse;
 import dev.gptneo.proto.v1.GenerateResponse;
 import dev.gptneo.proto.v1.Timings;
@@ -20,7 +20,7 @@ final class Responses {
         return GenerateResponse.newBuilder().addTokens(token(token)).setTextDelta(textDelta).build();
     }
 
-    static GenerateResponse last(String textDelta, FinishReason reason, Usage usage) {
+    static GenerateResponse last(String textDelta, StopReason reason, TokenUsage usage) {
         return GenerateResponse.newBuilder()
                 .setTextDelta(textDelta)
                 .setFinishReason(finishReason(reason))
@@ -51,7 +51,7 @@ final class Responses {
         return proto.build();
     }
 
-    private static dev.gptneo.proto.v1.FinishReason finishReason(FinishReason reason) {
+    private static dev.gptneo.proto.v1.FinishReason finishReason(StopReason reason) {
         return switch (reason) {
             case LENGTH -> dev.gptneo.proto.v1.FinishReason.LENGTH;
             case EOS -> dev.gptneo.proto.v1.FinishReason.EOS;
@@ -61,14 +61,14 @@ final class Responses {
         };
     }
 
-    private static dev.gptneo.proto.v1.Usage usage(Usage usage) {
+    private static dev.gptneo.proto.v1.Usage usage(TokenUsage usage) {
         return dev.gptneo.proto.v1.Usage.newBuilder()
                 .setPromptTokens(usage.promptTokens())
                 .setGeneratedTokens(usage.generatedTokens())
                 .build();
     }
 
-    private static Timings timings(Usage usage) {
+    private static Timings timings(TokenUsage usage) {
         return Timings.newBuilder()
                 .setTimeToFirstTokenMs(usage.timeToFirstTokenNanos() / 1e6)
                 .setTotalMs(usage.totalNanos() / 1e6)

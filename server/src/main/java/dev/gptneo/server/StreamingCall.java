@@ -3,9 +3,9 @@ package dev.gptneo.server;
 import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.model.engine.GenerationHandle;
 import dev.gptneo.model.engine.RequestListener;
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GeneratedToken;
-import dev.gptneo.model.generate.Usage;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
 import dev.gptneo.proto.v1.GenerateResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
@@ -63,8 +63,8 @@ final class StreamingCall implements RequestListener {
     }
 
     @Override
-    public void onFinish(String textDelta, FinishReason reason, Usage usage) {
-        if (reason == FinishReason.CANCELLED) {
+    public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
+        if (reason == StopReason.CANCELLED) {
             // Only the client (or its deadline) cancels a call's generation: nobody is listening.
             close();
             return;

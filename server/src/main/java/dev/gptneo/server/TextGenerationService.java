@@ -3,14 +3,15 @@ package dev.gptneo.server;
 import com.google.inject.Inject;
 import com.google.inject.Provider;
 import com.google.inject.Singleton;
+import dev.gptneo.model.GptNeoConfig;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.engine.CompletionCollector;
 import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.model.engine.GenerationHandle;
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.GenerationParams.Violation;
 import dev.gptneo.model.generate.InvalidRequestException;
+import dev.gptneo.model.generate.StopReason;
 import dev.gptneo.proto.v1.CompleteResponse;
 import dev.gptneo.proto.v1.DetokenizeRequest;
 import dev.gptneo.proto.v1.DetokenizeResponse;
@@ -77,7 +78,7 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
             collector.result().whenComplete((completion, error) -> {
                 if (error != null) {
                     responses.onError(GrpcErrors.toStatus(error));
-                } else if (completion.reason() != FinishReason.CANCELLED) {
+                } else if (completion.reason() != StopReason.CANCELLED) {
                     responses.onNext(Responses.complete(completion));
                     responses.onCompleted();
                 }
@@ -125,7 +126,7 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
         answer(responses, () -> {
             state.checkServing();
             LoadedModel loaded = model.get();
-            dev.gptneo.model.ModelConfig shape = loaded.model().config();
+            GptNeoConfig shape = loaded.model().config();
             responses.onNext(ModelInfo.newBuilder()
                     .setName(loaded.name())
                     .setBackend(loaded.model().backend().name())

@@ -70,7 +70,7 @@ final class Attention implements WorkerPool.Task {
      * ({@code [head][slot][dim]}, keys blocked as {@link #writeKey} says); slot = position mod
      * capacity. Only the last {@code capacity} rows remain when there are more.
      */
-    static void cacheWrite(Activation k, Activation v, Activation cacheK, Activation cacheV, int past, int heads) {
+    static void cacheWrite(FloatRows k, FloatRows v, FloatRows cacheK, FloatRows cacheV, int past, int heads) {
         int rows = k.rows();
         int hidden = k.cols();
         if (heads < 1 || hidden % heads != 0 || v.rows() != rows || v.cols() != hidden
@@ -112,8 +112,8 @@ final class Attention implements WorkerPool.Task {
         }
     }
 
-    void attend(WorkerPool pool, Activation q, Activation k, Activation v, Activation cacheK,
-                Activation cacheV, int past, int heads, int window, Activation out) {
+    void attend(WorkerPool pool, FloatRows q, FloatRows k, FloatRows v, FloatRows cacheK,
+                FloatRows cacheV, int past, int heads, int window, FloatRows out) {
         if (q.cols() % heads != 0 || k.cols() != q.cols() || v.cols() != q.cols() || out.cols() != q.cols()
                 || k.rows() != q.rows() || v.rows() != q.rows() || out.rows() != q.rows()
                 || cacheK.cols() != q.cols() || cacheV.rows() != cacheK.rows()) {

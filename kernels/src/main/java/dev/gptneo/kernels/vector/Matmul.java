@@ -73,7 +73,7 @@ final class Matmul implements WorkerPool.Task {
      * @param bias n floats, or null
      * @param gelu whether to apply gelu_new to the result (while it is still in cache)
      */
-    void multiply(WorkerPool pool, Activation x, Weight w, float[] bias, Activation out, boolean gelu) {
+    void multiply(WorkerPool pool, FloatRows x, Weight w, float[] bias, FloatRows out, boolean gelu) {
         checkShapes(x, w, out);
         if (x.rows() < TILE) {
             partCount = 0;
@@ -100,7 +100,7 @@ final class Matmul implements WorkerPool.Task {
      * row groups of all the weights when they share a format (one arrangement of x serves them
      * all); otherwise one {@link #multiply} each.
      */
-    void multiplyEach(WorkerPool pool, Activation x, Weight[] ws, Activation[] outs) {
+    void multiplyEach(WorkerPool pool, FloatRows x, Weight[] ws, FloatRows[] outs) {
         boolean oneFormat = true;
         for (int i = 0; i < ws.length; i++) {
             checkShapes(x, ws[i], outs[i]);
@@ -120,7 +120,7 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /** Decode over the parts added: x as their format reads it, chunks over all their row groups. */
-    private void decode(WorkerPool pool, Activation x, float[] bias, boolean gelu) {
+    private void decode(WorkerPool pool, FloatRows x, float[] bias, boolean gelu) {
         this.rows = x.rows();
         this.k = x.cols();
         this.bias = bias;
@@ -155,7 +155,7 @@ final class Matmul implements WorkerPool.Task {
         return Math.min(WorkerPool.CHUNKS_PER_WORKER * pool.size(), WorkerPool.MAX_CHUNKS);
     }
 
-    private static void checkShapes(Activation x, Weight w, Activation out) {
+    private static void checkShapes(FloatRows x, Weight w, FloatRows out) {
         if (w.cols() != x.cols() || out.cols() != w.rows() || out.rows() != x.rows()) {
             throw new IllegalArgumentException("matmul shapes: x " + x.rows() + "x" + x.cols() + ", w "
                     + w.rows() + "x" + w.cols() + ", out " + out.rows() + "x" + out.cols());
@@ -163,7 +163,7 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /** Appends a weight of a decode call; its rows' groups follow those of the weights before it. */
-    private void addPart(Weight weight, Activation output) {
+    private void addPart(Weight weight, FloatRows output) {
         if (partCount == parts.length) {
             parts = Arrays.copyOf(parts, partCount + 1);
             partOuts = Arrays.copyOf(partOuts, partCount + 1);

@@ -32,7 +32,7 @@ public final class VectorBackend implements Backend {
     private float[] bias = new float[0];
     private float[] position = new float[0];
     private Weight[] eachWeights = new Weight[0];
-    private Activation[] eachOuts = new Activation[0];
+    private FloatRows[] eachOuts = new FloatRows[0];
 
     public VectorBackend(int threads) {
         pool = new WorkerPool(threads);
@@ -74,7 +74,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public Tensor allocate(int rows, int cols) {
-        return new Activation(rows, cols, new float[Math.multiplyExact(rows, cols)]);
+        return new FloatRows(rows, cols, new float[Math.multiplyExact(rows, cols)]);
     }
 
     @Override
@@ -158,7 +158,7 @@ public final class VectorBackend implements Backend {
         }
         if (eachWeights.length != weights.length) { // reused: a decode step allocates nothing
             eachWeights = new Weight[weights.length];
-            eachOuts = new Activation[weights.length];
+            eachOuts = new FloatRows[weights.length];
         }
         for (int i = 0; i < weights.length; i++) {
             eachWeights[i] = weight(weights[i]);
@@ -245,8 +245,8 @@ public final class VectorBackend implements Backend {
                 + t.getClass().getSimpleName() + " " + t.dtype() + " " + t.rows() + "x" + t.cols());
     }
 
-    private static Activation activation(Tensor t) {
-        if (t instanceof Activation a) {
+    private static FloatRows activation(Tensor t) {
+        if (t instanceof FloatRows a) {
             return a;
         }
         throw new IllegalArgumentException("expected an F32 activation tensor of the vector backend, got "

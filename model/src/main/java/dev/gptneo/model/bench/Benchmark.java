@@ -6,9 +6,9 @@ import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.vector.BandwidthProbe;
 import dev.gptneo.kernels.vector.MachineLimits;
 import dev.gptneo.kernels.vector.WorkerPool;
+import dev.gptneo.model.GptNeoConfig;
 import dev.gptneo.model.GptNeoModel;
 import dev.gptneo.model.KvCache;
-import dev.gptneo.model.ModelConfig;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
@@ -41,7 +41,7 @@ public final class Benchmark {
      * @param limitsBuffer bytes of the bandwidth probe's buffer ({@link MachineLimits#DEFAULT_BUFFER})
      */
     public static Result run(GptNeoModel model, int threads, int promptTokens, int newTokens, long limitsBuffer) {
-        ModelConfig config = model.config();
+        GptNeoConfig config = model.config();
         if (promptTokens < 1 || newTokens < 1) {
             throw new IllegalArgumentException("prompt and new tokens must be at least 1, got "
                     + promptTokens + " and " + newTokens);
@@ -110,13 +110,13 @@ public final class Benchmark {
 
 
     /** Weights of the matrices of all blocks (q, k, v, out, fc, proj). */
-    static long blockWeights(ModelConfig c) {
+    static long blockWeights(GptNeoConfig c) {
         long h = c.hidden();
         return c.layers() * (4 * h * h + 2 * h * c.intermediate());
     }
 
     /** Bytes a decode step reads: every block matrix and the head (tied to wte), as stored. */
-    public static long weightBytesPerToken(ModelConfig c, DType format) {
+    public static long weightBytesPerToken(GptNeoConfig c, DType format) {
         long h = c.hidden();
         long block = 4 * format.storageBytes(h, h) + format.storageBytes(c.intermediate(), h)
                 + format.storageBytes(h, c.intermediate());
@@ -128,7 +128,7 @@ public final class Benchmark {
      * token, the head for the last position only, and attention (q·k and the weighted sum of v,
      * over the positions each row sees).
      */
-    public static double prefillFlops(ModelConfig c, int tokens) {
+    public static double prefillFlops(GptNeoConfig c, int tokens) {
         double flops = 2.0 * blockWeights(c) * tokens + 2.0 * c.vocabSize() * c.hidden();
         for (int i = 0; i < tokens; i++) {
             flops += 4.0 * c.hidden() * positionsSeen(c, i);
@@ -141,7 +141,7 @@ public final class Benchmark {
      * past+steps-1}: the keys and values (floats) of every position each layer's attention sees.
      * Decode must read them as it reads the weights, so they count towards its bytes per token.
      */
-    public static double kvCacheBytesPerToken(ModelConfig c, int past, int steps) {
+    public static double kvCacheBytesPerToken(GptNeoConfig c, int past, int steps) {
         double bytes = 0;
         for (int p = past; p < past + steps; p++) {
             bytes += 2.0 * c.hidden() * Float.BYTES * positionsSeen(c, p);
@@ -150,7 +150,7 @@ public final class Benchmark {
     }
 
     /** Positions the query at {@code position} attends to, summed over the layers (local ones see a window). */
-    private static long positionsSeen(ModelConfig c, int position) {
+    private static long positionsSeen(GptNeoConfig c, int position) {
         long seen = 0;
         for (int layer = 0; layer < c.layers(); layer++) {
             int window = c.window(layer);

@@ -1,8 +1,8 @@
 package dev.gptneo.model.engine;
 
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GeneratedToken;
-import dev.gptneo.model.generate.Usage;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 public final class CompletionCollector implements RequestListener {
 
     /** A finished generation: every token, the text (the deltas joined), why it ended, the usage. */
-    public record Completion(List<GeneratedToken> tokens, String text, FinishReason reason, Usage usage) {
+    public record Completion(List<GeneratedToken> tokens, String text, StopReason reason, TokenUsage usage) {
     }
 
     private final List<GeneratedToken> tokens = new ArrayList<>();
@@ -30,7 +30,7 @@ public final class CompletionCollector implements RequestListener {
     }
 
     @Override
-    public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+    public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
         text.append(textDelta);
         result.complete(new Completion(List.copyOf(tokens), text.toString(), reason, usage));
     }

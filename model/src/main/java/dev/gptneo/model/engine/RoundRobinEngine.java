@@ -1,13 +1,13 @@
 package dev.gptneo.model.engine;
 
 import dev.gptneo.model.LoadedModel;
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GeneratedToken;
 import dev.gptneo.model.generate.Generation;
 import dev.gptneo.model.generate.GenerationListener;
 import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.InvalidRequestException;
-import dev.gptneo.model.generate.Usage;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -267,10 +267,10 @@ public final class RoundRobinEngine implements GenerationEngine {
         }
 
         @Override
-        public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+        public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
             free();
             // A request stopped by shutdown failed; one cancelled by its caller ended normally.
-            if (reason == FinishReason.CANCELLED && aborted) {
+            if (reason == StopReason.CANCELLED && aborted) {
                 listener.onFailure(new EngineClosedException());
             } else {
                 listener.onFinish(textDelta, reason, usage);

@@ -91,7 +91,7 @@ public final class Generation implements AutoCloseable {
             return false;
         }
         if (cancelled) {
-            finish("", FinishReason.CANCELLED);
+            finish("", StopReason.CANCELLED);
             return false;
         }
         if (cache.length() == 0) {
@@ -139,21 +139,21 @@ public final class Generation implements AutoCloseable {
         String delta = eos ? "" : stopFilter.push(decoder.push(id));
         listener.onToken(token, delta);
         if (stopFilter.stopped()) {
-            finish("", FinishReason.STOP_SEQUENCE);
+            finish("", StopReason.STOP_SEQUENCE);
         } else if (eos || length - promptLength == params.maxNewTokens()) {
             // Release what was held back: an incomplete character, a possible stop's prefix.
             String rest = stopFilter.push(decoder.flush());
             rest += stopFilter.flush();
-            finish(rest, stopFilter.stopped() ? FinishReason.STOP_SEQUENCE
-                    : eos ? FinishReason.EOS : FinishReason.LENGTH);
+            finish(rest, stopFilter.stopped() ? StopReason.STOP_SEQUENCE
+                    : eos ? StopReason.EOS : StopReason.LENGTH);
         }
     }
 
-    private void finish(String delta, FinishReason reason) {
+    private void finish(String delta, StopReason reason) {
         finished = true;
         long now = System.nanoTime();
         long start = startNanos == 0 ? now : startNanos;
-        listener.onFinish(delta, reason, new Usage(promptLength, length - promptLength,
+        listener.onFinish(delta, reason, new TokenUsage(promptLength, length - promptLength,
                 (firstTokenNanos == 0 ? now : firstTokenNanos) - start, now - start));
         cache.close();
     }

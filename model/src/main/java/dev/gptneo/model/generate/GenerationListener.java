@@ -11,5 +11,5 @@ public interface GenerationListener {
     void onToken(GeneratedToken token, String textDelta);
 
     /** The end: any last text, why it ended, and the usage. Called exactly once. */
-    void onFinish(String textDelta, FinishReason reason, Usage usage);
+    void onFinish(String textDelta, StopReason reason, TokenUsage usage);
 }

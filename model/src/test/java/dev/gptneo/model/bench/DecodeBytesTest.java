@@ -3,12 +3,12 @@ package dev.gptneo.model.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.gptneo.kernels.DType;
-import dev.gptneo.model.ModelConfig;
+import dev.gptneo.model.GptNeoConfig;
 import org.junit.jupiter.api.Test;
 
 /** The bytes a decode step reads, against figures worked out by hand from GPT-Neo 125M's shape. */
 class DecodeBytesTest {
-    private static final ModelConfig GPT_NEO_125M = ModelConfig.gptNeo125m();
+    private static final GptNeoConfig GPT_NEO_125M = GptNeoConfig.gptNeo125m();
 
     @Test
     void weightsAreTheBlockMatricesAndTheTiedHead() {

@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gptneo.kernels.Backends;
 import dev.gptneo.kernels.BackendOptions;
+import dev.gptneo.kernels.Backends;
 import dev.gptneo.model.Fixtures;
 import dev.gptneo.model.LoadedModel;
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GeneratedToken;
 import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.InvalidRequestException;
-import dev.gptneo.model.generate.Usage;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -76,10 +76,10 @@ class RoundRobinEngineTest {
                     () -> engine.submit(new int[] {1}, greedy(2), new CompletionCollector()));
             assertTrue(refused.retryAfter().toMillis() > 0);
             first.cancel();
-            assertEquals(FinishReason.CANCELLED, gate.result().get(10, TimeUnit.SECONDS).reason());
+            assertEquals(StopReason.CANCELLED, gate.result().get(10, TimeUnit.SECONDS).reason());
             CompletionCollector second = new CompletionCollector();
             engine.submit(new int[] {1}, greedy(2), second);
-            assertEquals(FinishReason.LENGTH, await(second).reason());
+            assertEquals(StopReason.LENGTH, await(second).reason());
         }
     }
 
@@ -113,7 +113,7 @@ class RoundRobinEngineTest {
                 throw new IllegalStateException(e);
             }
         });
-        assertEquals(FinishReason.LENGTH, await(quick).reason());
+        assertEquals(StopReason.LENGTH, await(quick).reason());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (engine.accepting() && System.nanoTime() < deadline) {
             Thread.onSpinWait(); // the shutdown runs on another thread
@@ -121,7 +121,7 @@ class RoundRobinEngineTest {
         assertThrows(EngineClosedException.class, () -> engine.submit(new int[] {1}, greedy(1), new CompletionCollector()));
         slow.open.set(true);
         slowHandle.resume();
-        assertEquals(FinishReason.LENGTH, slow.result().get(10, TimeUnit.SECONDS).reason());
+        assertEquals(StopReason.LENGTH, slow.result().get(10, TimeUnit.SECONDS).reason());
         shutdown.get(10, TimeUnit.SECONDS);
     }
 
@@ -168,7 +168,7 @@ class RoundRobinEngineTest {
         }
 
         @Override
-        public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+        public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
             collector.onFinish(textDelta, reason, usage);
         }
 

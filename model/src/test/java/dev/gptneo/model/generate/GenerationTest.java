@@ -35,8 +35,8 @@ class GenerationTest {
     static final class Recorder implements GenerationListener {
         final List<GeneratedToken> tokens = new ArrayList<>();
         final List<String> deltas = new ArrayList<>();
-        FinishReason reason;
-        Usage usage;
+        StopReason reason;
+        TokenUsage usage;
         int finishes;
 
         @Override
@@ -46,7 +46,7 @@ class GenerationTest {
         }
 
         @Override
-        public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+        public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
             deltas.add(textDelta);
             this.reason = reason;
             this.usage = usage;
@@ -83,7 +83,7 @@ class GenerationTest {
             Recorder r = run(c.inputIds(), greedy(c.greedyNewIds().length));
             assertArrayEquals(c.greedyNewIds(), r.ids(), c::toString);
             assertEquals(c.greedyNewText(), r.text(), c::toString);
-            assertEquals(FinishReason.LENGTH, r.reason);
+            assertEquals(StopReason.LENGTH, r.reason);
             assertEquals(c.inputIds().length, r.usage.promptTokens());
             assertEquals(c.greedyNewIds().length, r.usage.generatedTokens());
         }
@@ -129,7 +129,7 @@ class GenerationTest {
         String stop = text.substring(10, 18);
         GenerationParams params = new GenerationParams(20, 0, true, List.of(stop), false, 1, 50, 1, 1, 0, 0);
         Recorder r = run(c.inputIds(), params);
-        assertEquals(FinishReason.STOP_SEQUENCE, r.reason);
+        assertEquals(StopReason.STOP_SEQUENCE, r.reason);
         // Deltas are appended in order, so this also proves no piece of the stop was ever sent.
         assertEquals(text.substring(0, text.indexOf(stop)), r.text());
     }
@@ -161,7 +161,7 @@ class GenerationTest {
         assertTrue(g.step());
         g.cancel();
         assertFalse(g.step());
-        assertEquals(FinishReason.CANCELLED, r.reason);
+        assertEquals(StopReason.CANCELLED, r.reason);
         assertEquals(1, r.tokens.size());
     }
 }

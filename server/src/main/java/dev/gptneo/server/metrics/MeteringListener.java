@@ -1,9 +1,9 @@
 package dev.gptneo.server.metrics;
 
 import dev.gptneo.model.engine.RequestListener;
-import dev.gptneo.model.generate.FinishReason;
 import dev.gptneo.model.generate.GeneratedToken;
-import dev.gptneo.model.generate.Usage;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
 
 /** Passes a request's events on, timing them for the metrics on the way. */
 public final class MeteringListener implements RequestListener {
@@ -36,7 +36,7 @@ public final class MeteringListener implements RequestListener {
     }
 
     @Override
-    public void onFinish(String textDelta, FinishReason reason, Usage usage) {
+    public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
         metrics.finished(reason);
         delegate.onFinish(textDelta, reason, usage);
     }

@@ -2,7 +2,7 @@ package dev.gptneo.server.metrics;
 
 import com.google.inject.Singleton;
 import dev.gptneo.model.engine.EngineStats;
-import dev.gptneo.model.generate.FinishReason;
+import dev.gptneo.model.generate.StopReason;
 import io.grpc.Status;
 import java.util.Locale;
 import java.util.Map;
@@ -34,7 +34,7 @@ public final class ServerMetrics {
         tokens.increment();
     }
 
-    void finished(FinishReason reason) {
+    void finished(StopReason reason) {
         count(finished, "reason=\"" + reason.name().toLowerCase(Locale.ROOT) + "\"");
     }
 

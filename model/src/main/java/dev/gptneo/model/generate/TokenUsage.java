@@ -8,7 +8,7 @@ package dev.gptneo.model.generate;
  * @param timeToFirstTokenNanos from the start of prompt processing to the first new token
  * @param totalNanos from the start of prompt processing to the end
  */
-public record Usage(int promptTokens, int generatedTokens, long timeToFirstTokenNanos, long totalNanos) {
+public record TokenUsage(int promptTokens, int generatedTokens, long timeToFirstTokenNanos, long totalNanos) {
 
     /** Generated tokens per second after the first (the steady decode rate); 0 if undefined. */
     public double decodeTokensPerSecond() {

@@ -18,7 +18,7 @@ import java.util.List;
  *
  * @param localLayers per layer, whether it uses local (windowed) attention
  */
-public record ModelConfig(
+public record GptNeoConfig(
         int vocabSize,
         int hidden,
         int heads,
@@ -29,7 +29,7 @@ public record ModelConfig(
         int eosTokenId,
         List<Boolean> localLayers) {
 
-    public ModelConfig {
+    public GptNeoConfig {
         localLayers = List.copyOf(localLayers);
         require(vocabSize > 0, "vocab_size must be positive");
         require(hidden > 0, "hidden_size must be positive");
@@ -54,13 +54,13 @@ public record ModelConfig(
     }
 
     /** The exact GPT-Neo 125M configuration (EleutherAI/gpt-neo-125M). */
-    public static ModelConfig gptNeo125m() {
-        return new ModelConfig(50257, 768, 12, 3072, 2048, 256, 1e-5f, 50256, alternating(12));
+    public static GptNeoConfig gptNeo125m() {
+        return new GptNeoConfig(50257, 768, 12, 3072, 2048, 256, 1e-5f, 50256, alternating(12));
     }
 
     /** A small model of the same structure, for smoke runs. */
-    public static ModelConfig tiny() {
-        return new ModelConfig(50257, 64, 4, 256, 128, 8, 1e-5f, 50256, alternating(4));
+    public static GptNeoConfig tiny() {
+        return new GptNeoConfig(50257, 64, 4, 256, 128, 8, 1e-5f, 50256, alternating(4));
     }
 
     private static List<Boolean> alternating(int layers) {
@@ -72,7 +72,7 @@ public record ModelConfig(
     }
 
     /** Reads and validates {@code dir/config.json}; errors name the file and the field. */
-    public static ModelConfig load(Path dir) throws IOException {
+    public static GptNeoConfig load(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
         JsonObject json;
         try {
@@ -90,7 +90,7 @@ public record ModelConfig(
         }
     }
 
-    static ModelConfig parse(JsonObject json) {
+    static GptNeoConfig parse(JsonObject json) {
         String type = optionalString(json, "model_type");
         if (!"gpt_neo".equals(type)) {
             throw new IllegalArgumentException("model_type is " + (type == null ? "missing" : "'" + type + "'")
@@ -104,7 +104,7 @@ public record ModelConfig(
         float eps = json.has("layer_norm_epsilon") ? json.get("layer_norm_epsilon").getAsFloat() : 1e-5f;
         int eos = json.has("eos_token_id") && !json.get("eos_token_id").isJsonNull()
                 ? requiredInt(json, "eos_token_id") : 50256;
-        return new ModelConfig(requiredInt(json, "vocab_size"), hidden, requiredInt(json, "num_heads"),
+        return new GptNeoConfig(requiredInt(json, "vocab_size"), hidden, requiredInt(json, "num_heads"),
                 intermediate, requiredInt(json, "max_position_embeddings"), requiredInt(json, "window_size"),
                 eps, eos, local);
     }

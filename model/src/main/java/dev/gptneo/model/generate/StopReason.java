@@ -1,7 +1,7 @@
 package dev.gptneo.model.generate;
 
 /** Why a generation ended. */
-public enum FinishReason {
+public enum StopReason {
     /** max_new_tokens reached. */
     LENGTH,
     /** The model produced end-of-text. */
