@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorMask;
  *
  * <p>The cache keeps each head's positions together, as Hugging Face's {@code [heads][positions]
  * [head_dim]} does: decode reads the whole cache once per token, so each head's keys and values
- * must be one stream each (head slices of position-major rows, 256 bytes every 3 KB, read at
- * half the speed, measured). Keys are kept transposed in blocks of {@code LENGTH} positions
+ * must be one stream each (head slices of position-major rows, 256 bytes every 3 KB, stream
+ * far slower). Keys are kept transposed in blocks of {@code LENGTH} positions
  * ({@link #writeKey}), and a call transposes its fresh rows the same way once: a score vector
  * is then one block, built by broadcast-and-FMA over the head's dimensions with no lane
  * reduction per position. Queries are taken {@link #BLOCK} at a time: every key and value vector
@@ -257,7 +257,7 @@ final class Attention implements WorkerPool.Task {
      * block: dimension d at {@code base + d·width}. Full blocks take plain loads; the mask for a
      * partial one is made here, not passed in (a mask passed to a call C2 does not inline is
      * boxed), and only then: masked loads behind {@code indexInRange} made prefill attention
-     * 2.5× slower in some compilations (measured, not understood).
+     * much slower in some compilations (not understood; docs/performance-notes.md).
      */
     private void score4(float[] kt, int base, int width, int lanes, int qo, float[] s, int o, int span) {
         int q1 = qo + hidden, q2 = q1 + hidden, q3 = q2 + hidden;

@@ -76,9 +76,9 @@ record BF16Weight(int rows, int cols, MemorySegment data) implements Weight {
 
     /**
      * {@code x} as {@link #arrange} left it. The widened weights are the receiver of each FMA and
-     * the activation load its argument, not the other way round: measured, 18–19 against 14–17
-     * GB/s on one core and 26–30 against 19–27 on two (alternating in one JVM), most likely as
-     * C2 can then fold the load into the FMA instruction, leaving fewer operations per byte.
+     * the activation load its argument, not the other way round, which streams faster (most
+     * likely as C2 can then fold the load into the FMA instruction, leaving fewer operations per
+     * byte; docs/performance-notes.md).
      */
     @Override
     public void dotRows(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {

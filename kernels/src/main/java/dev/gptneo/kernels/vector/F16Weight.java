@@ -6,8 +6,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * F16 weights in the mapped checkpoint. JDK 25's Vector API has no half-float conversion, but
  * C2 compiles a plain loop of {@code Float.float16ToFloat} to the hardware's (F16C/AVX-512
- * {@code vcvtph2ps}, exact, 16 values per instruction): measured 1.7× the integer-arithmetic
- * widening this class did before. So rows are widened by that loop into a buffer, decode
+ * {@code vcvtph2ps}, exact, 16 values per instruction), faster than widening with integer
+ * arithmetic. So rows are widened by that loop into a buffer, decode
  * included, and multiplied from there.
  */
 record F16Weight(int rows, int cols, MemorySegment data) implements Weight {

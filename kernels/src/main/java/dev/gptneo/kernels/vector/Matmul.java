@@ -15,9 +15,8 @@ import jdk.incubator.vector.FloatVector;
  * read from memory by one thread, once per call; each row is multiplied straight from storage
  * ({@link Weight#dotRows}). Several weights that share the input ({@link #multiplyEach}) are one
  * run of row groups, so one hand-over to the workers serves them all: each hand-over costs
- * the wait for the last chunk and the streams' ramp-up, about 10 µs at these sizes, and a step
- * of GPT-Neo 125M had 85 (query, key and value as one task: the block's products 2–4 % more
- * GB/s alternating in one JVM; a BF16 token 3–6 % faster in the model).
+ * the wait for the last chunk and the streams' ramp-up, and a decode step has dozens of them
+ * (figures in docs/performance-notes.md).
  *
  * <p>With more rows (prefill) it is FMA bound, and laid out as in BLAS: a panel of
  * {@link #PANEL} weight rows is widened and packed once, transposed so that step i of the
@@ -27,8 +26,8 @@ import jdk.incubator.vector.FloatVector;
  * evenly.
  *
  * <p>The tiles here are a copy of {@link OuterProduct}'s with the panel width a constant: one
- * compiled method serving both this and attention made the products 5–10 % slower (measured A/B
- * in the model, four runs each; C2 compiles a method once, with the loop profile of all callers).
+ * compiled method serving both this and attention made the products slower (C2 compiles a
+ * method once, with the loop profile of all callers; docs/performance-notes.md).
  */
 final class Matmul implements WorkerPool.Task {
 

@@ -12,8 +12,8 @@ import jdk.incubator.vector.FloatVector;
  * {@code j < WIDTH}, written to {@code c[r·WIDTH + j]}.
  *
  * <p>Outer products rather than dot products: per step, four vector loads of b and one broadcast
- * per row of a feed four FMAs per row, with no lane reduction at all (measured on one Zen 4 core:
- * 0.9 of FMA peak for four rows, against 0.7 for a 4 × 4 tile of dot products). The results are
+ * per row of a feed four FMAs per row, with no lane reduction at all (closer to FMA peak than
+ * a 4 × 4 tile of dot products; figures in docs/performance-notes.md). The results are
  * stored inline: C2 stops inlining helpers in a method this size ({@code NodeCountInliningCutoff}),
  * and vectors passed to a call that is not inlined are boxed, which once made a loop like this
  * six times slower.

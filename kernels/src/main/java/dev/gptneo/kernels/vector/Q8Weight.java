@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q8_0 weights, each block stored as llama.cpp does: its float scale, then its int8 values, so
- * that a row is one stream (scales in a separate array are a second stream per row, measured
- * 10 % slower on one core). int8 lanes are sign-extended and converted to float in one step. A
+ * that a row is one stream (scales in a separate array are a second stream per row, which
+ * streams slower). int8 lanes are sign-extended and converted to float in one step. A
  * float vector never straddles two blocks: the lane count (8 or 16) divides the block size 32,
  * and each row starts a new block.
  *
@@ -87,9 +87,9 @@ record Q8Weight(int rows, int cols, byte[] data) implements Weight {
 
     /**
      * Each block's products are summed unscaled and multiplied by the block's scale once, four
-     * blocks at a time in independent chains (measured: 1.4× the elements per second of scaling
-     * every vector, as the conversion leaves the FMA units little else to do). Operands in the
-     * same order as {@link BF16Weight#dotRows}'s (no difference measured here).
+     * blocks at a time in independent chains (faster than scaling every vector, as the conversion
+     * leaves the FMA units little else to do; docs/performance-notes.md). Operands in the same
+     * order as {@link BF16Weight#dotRows}'s.
      */
     @Override
     public void dotRows(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
