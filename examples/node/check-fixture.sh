@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-fixture="$root/../shared/fixtures/tiny-gpt-neo"
+fixture="$root/testdata/tiny-gpt-neo"
 port=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
 log=$(mktemp)
 

@@ -1,7 +1,6 @@
 package dev.gptneo.bench;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -9,7 +8,7 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
  * Runs JMH with the usual command-line options and then reports, for each benchmark over a text
- * corpus (one op = one pass over the {@code corpus} parameter's file), the throughput in MB/s.
+ * corpus (one op = one pass over the {@code corpus} parameter's text), the throughput in MB/s.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -23,7 +22,7 @@ public final class BenchMain {
             if (corpus == null || !result.getScoreUnit().equals("ops/s")) {
                 continue;
             }
-            double megabytes = Files.size(Path.of(corpus)) / 1e6;
+            double megabytes = TokenizerBenchmark.corpusText(corpus).getBytes(StandardCharsets.UTF_8).length / 1e6;
             System.out.printf("%-60s %8.2f MB/s  (± %.2f)%n", run.getParams().getBenchmark(),
                     megabytes * result.getScore(), megabytes * result.getScoreError());
         }

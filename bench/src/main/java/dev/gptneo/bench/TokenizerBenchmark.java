@@ -6,6 +6,8 @@ import com.knuddels.jtokkit.api.EncodingType;
 import com.knuddels.jtokkit.api.IntArrayList;
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +35,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class TokenizerBenchmark {
-    /** The text to encode, relative to the project root (where the benchmark is started). */
-    @Param("../shared/fixtures/tokenizer/bench-corpus.txt")
-    public String corpus;
+    /** The {@link #corpus} value that means the sample bundled in this jar. */
+    static final String BUNDLED_SAMPLE = "bundled-sample";
 
-    /** The model directory our tokenizer loads. */
-    @Param("../shared/fixtures/gpt2-bpe")
-    public String model;
+    /**
+     * The text to encode: a file, or {@value #BUNDLED_SAMPLE} for testdata/tokenizer/bench-sample.txt
+     * (the bench pom bundles it, so the benchmark runs from any folder).
+     */
+    @Param(BUNDLED_SAMPLE)
+    public String corpus;
 
     private String text;
     private Gpt2Tokenizer gptneo;
@@ -48,8 +52,8 @@ public class TokenizerBenchmark {
     /** Loads both tokenizers and checks that they agree on the corpus, so that both do the same work. */
     @Setup
     public void setUp() throws IOException {
-        text = Files.readString(Path.of(corpus));
-        gptneo = Gpt2Tokenizer.load(Path.of(model));
+        text = corpusText(corpus);
+        gptneo = Gpt2Tokenizer.gpt2();
         jtokkit = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
         int ours = gptneo.encodeOrdinary(text).length;
         int theirs = jtokkit.encodeOrdinary(text).size();
@@ -57,6 +61,19 @@ public class TokenizerBenchmark {
             throw new IllegalStateException("token counts differ: gptneo " + ours + ", jtokkit " + theirs);
         }
         System.out.println("tokens in corpus: " + ours + " (both)");
+    }
+
+    /** The text a {@link #corpus} value names. */
+    static String corpusText(String corpus) throws IOException {
+        if (!corpus.equals(BUNDLED_SAMPLE)) {
+            return Files.readString(Path.of(corpus));
+        }
+        try (InputStream in = TokenizerBenchmark.class.getResourceAsStream("bench-sample.txt")) {
+            if (in == null) {
+                throw new IOException("resource dev/gptneo/bench/bench-sample.txt is missing from the bench jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** Our tokenizer, plain text mode. */

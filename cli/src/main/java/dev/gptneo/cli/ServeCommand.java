@@ -15,7 +15,7 @@ import java.util.Set;
 /** {@code gptneo serve}: the streaming gRPC server, until SIGTERM or Ctrl-C. */
 final class ServeCommand implements Command {
 
-    private static final Set<String> OPTIONS = Options.union(ModelFlags.VALUED,
+    static final Set<String> OPTIONS = Options.union(ModelFlags.VALUED,
             Set.of("--host", "--port", "--metrics-port", "--max-concurrent", "--grace-seconds"));
 
     @Override
@@ -67,7 +67,8 @@ final class ServeCommand implements Command {
                             Duration.ofSeconds(options.intValue("--grace-seconds",
                                     (int) defaults.shutdownGrace().toSeconds())),
                             defaults.streamBuffer())
-                    .withCompute(ModelFlags.dtype(options), ModelFlags.backendOptions(options));
+                    .withCompute(ModelFlags.dtype(options), ModelFlags.backendOptions(options))
+                    .withTokenizer(ModelFlags.tokenizerDir(options));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -6,6 +6,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.gptneo.model.LoadedModel;
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -17,7 +18,6 @@ import java.io.OutputStreamWriter;
 import java.io.StringReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -32,18 +32,20 @@ final class TokenizeCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: gptneo tokenize --model DIR [--ordinary]
+                usage: gptneo tokenize [--model DIR | --tokenizer DIR] [--ordinary]
                   Reads one JSON object {"text": "..."} a line on stdin and writes {"ids": [...]}
                   a line on stdout, in order.
-                  --model DIR   model directory with vocab.json + merges.txt, or tokenizer.json
-                  --ordinary    encode <|endoftext|> as plain text, not as the special token
+                  --model DIR       the tokenizer of this model (see --tokenizer)
+                  --tokenizer DIR   vocab.json + merges.txt, or tokenizer.json (default: the model
+                                    folder's files, else the built-in GPT-2 tokenizer)
+                  --ordinary        encode <|endoftext|> as plain text, not as the special token
                 """;
     }
 
     @Override
     public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
-        Options options = Options.parse(args, Set.of("--model"), Set.of("--ordinary"));
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(Path.of(options.required("--model")));
+        Options options = Options.parse(args, Set.of("--model", "--tokenizer"), Set.of("--ordinary"));
+        Gpt2Tokenizer tokenizer = LoadedModel.tokenizer(options.get("--model", null), ModelFlags.tokenizerDir(options));
         boolean ordinary = options.has("--ordinary");
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.gptneo.model.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code bench} end to end on a small model, with a small bandwidth probe to stay quick. */
 class BenchCommandTest {
-    private static final Path FIXTURE = Path.of(System.getProperty("gptneo.shared"), "fixtures", "tiny-gpt-neo");
+    private static final Path FIXTURE = Fixtures.checkpoint("tiny-gpt-neo");
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();

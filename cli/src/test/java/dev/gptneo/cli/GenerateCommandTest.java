@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.gptneo.model.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -14,18 +15,18 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code generate} and {@code logits} end to end on the F32 fixture, against its expected.json. */
 class GenerateCommandTest {
-    private static final Path FIXTURE = Path.of(System.getProperty("gptneo.shared"), "fixtures", "tiny-gpt-neo");
-    // Case 0 of fixtures/tiny-gpt-neo/expected.json.
-    private static final String PROMPT_IDS = "28827,12866,20185,468";
-    private static final String GREEDY_IDS = "[29220,49008,39433,15532,16658,16172,34366,7729,746,22682,"
-            + "46140,11258,17390,16461,40229,39985,17779,1373,14106,28448]";
-    private static final String GREEDY_TEXT = " fixture mortalsbeardeduffeeway topping instructionsphpersonal rgbarer"
-            + " accidents sticksKids stale cigaretteralSpace Turks";
+    private static final Path FIXTURE = Fixtures.checkpoint("tiny-gpt-neo");
+    private static final Fixtures.Case CASE = Fixtures.cases("tiny-gpt-neo").getFirst();
+    private static final String PROMPT_IDS = commaSeparated(CASE.inputIds());
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -38,23 +39,62 @@ class GenerateCommandTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    /** The fixture holds no tokenizer files: the built-in GPT-2 tokenizer decodes the text. */
     @Test
     void greedyJsonMatchesTheReference() {
-        int status = run("generate", "--model", FIXTURE.toString(), "--prompt-ids", PROMPT_IDS,
-                "--max-new-tokens", "20", "--greedy", "--ignore-eos", "--json", "--backend", "scalar");
+        assertGreedyJsonMatches("--model", FIXTURE.toString());
+    }
+
+    @Test
+    void aTokenizerFolderOverridesTheModels() throws Exception {
+        Path tokenizer = Files.createDirectory(tmp.resolve("tokenizer"));
+        Files.writeString(tokenizer.resolve("vocab.json"), "{\"<|endoftext|>\": 0}");
+        Files.writeString(tokenizer.resolve("merges.txt"), "#version: 0.2\n");
+        assertEquals(1, run("generate", "--model", FIXTURE.toString(), "--tokenizer", tokenizer.toString(),
+                "--prompt", "x", "--backend", "scalar"));
+        assertTrue(err.toString().startsWith("error: " + tokenizer), err.toString());
+    }
+
+    @Test
+    void aTokenizerFolderWithTheGpt2FilesGivesTheReference() throws Exception {
+        Path tokenizer = Files.createDirectory(tmp.resolve("tokenizer"));
+        Files.write(tokenizer.resolve("vocab.json"), Fixtures.gpt2File("vocab.json"));
+        Files.write(tokenizer.resolve("merges.txt"), Fixtures.gpt2File("merges.txt"));
+        assertGreedyJsonMatches("--model", FIXTURE.toString(), "--tokenizer", tokenizer.toString());
+    }
+
+    private void assertGreedyJsonMatches(String... modelArgs) {
+        List<String> args = new ArrayList<>(List.of("generate", "--prompt-ids", PROMPT_IDS,
+                "--max-new-tokens", String.valueOf(CASE.greedyNewIds().length), "--greedy", "--ignore-eos", "--json",
+                "--backend", "scalar"));
+        args.addAll(List.of(modelArgs));
+        int status = run(args.toArray(String[]::new));
         assertEquals(0, status, err.toString());
         JsonObject json = JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
-        assertEquals(GREEDY_IDS, json.get("ids").toString());
-        assertEquals(GREEDY_TEXT, json.get("text").getAsString());
+        assertEquals("[" + commaSeparated(CASE.greedyNewIds()) + "]", json.get("ids").toString());
+        assertEquals(CASE.greedyNewText(), json.get("text").getAsString());
         assertEquals("length", json.get("finish_reason").getAsString());
     }
 
     @Test
     void streamsPlainTextAndStopsAtAStopString() {
+        String text = CASE.greedyNewText();
+        String stop = "topping";
+        assertTrue(text.contains(stop), text);
         int status = run("generate", "--model", FIXTURE.toString(), "--prompt-ids", PROMPT_IDS,
-                "--max-new-tokens", "20", "--ignore-eos", "--stop", "topping", "--backend", "scalar");
+                "--max-new-tokens", String.valueOf(CASE.greedyNewIds().length), "--ignore-eos", "--stop", stop,
+                "--backend", "scalar");
         assertEquals(0, status, err.toString());
-        assertEquals(" fixture mortalsbeardeduffeeway \n", out.toString(StandardCharsets.UTF_8));
+        assertEquals(text.substring(0, text.indexOf(stop)) + "\n", out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSyntheticModelNeedsNoTokenizerFiles() {
+        int status = run("generate", "--model", "synthetic:tiny", "--prompt", "EleutherAI has", "--max-new-tokens", "4",
+                "--ignore-eos", "--json", "--backend", "scalar");
+        assertEquals(0, status, err.toString());
+        JsonObject json = JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+        assertEquals(4, json.get("ids").getAsJsonArray().size(), json.toString());
     }
 
     @Test
@@ -64,10 +104,10 @@ class GenerateCommandTest {
                 "--backend", "scalar");
         assertEquals(0, status, err.toString());
         ByteBuffer got = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer want = ByteBuffer.wrap(Files.readAllBytes(FIXTURE.resolve("logits-0.f32"))).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(want.capacity(), got.capacity());
-        for (int i = 0; i < want.capacity(); i += 4) {
-            assertEquals(want.getFloat(i), got.getFloat(i), 1e-3, "logit " + i / 4);
+        float[] want = CASE.lastLogits();
+        assertEquals(4 * want.length, got.capacity());
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got.getFloat(4 * i), 1e-3, "logit " + i);
         }
     }
 
@@ -84,6 +124,10 @@ class GenerateCommandTest {
         assertEquals(2, run("generate", "--model", FIXTURE.toString(), "--prompt", "x", "--greedy", "--top-k", "5"));
         assertEquals(2, run("generate", "--model", FIXTURE.toString(), "--prompt", "x", "--prompt-ids", "1"));
         assertEquals(2, run("generate", "--model", FIXTURE.toString(), "--prompt", "x", "--temperature", "hot"));
+    }
+
+    private static String commaSeparated(int[] ids) {
+        return Arrays.stream(ids).mapToObj(String::valueOf).collect(Collectors.joining(","));
     }
 
     @Test

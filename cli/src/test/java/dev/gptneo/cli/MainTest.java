@@ -4,16 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import dev.gptneo.model.Fixtures;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: dispatch, exit codes, and {@code tokenize} end to end. */
 class MainTest {
-    private static final String MODEL = Path.of(System.getProperty("gptneo.shared"), "fixtures", "gpt2-bpe").toString();
+    private static final Fixtures.TokenizerCase HELLO = Fixtures.tokenizerCase("Hello world!");
+    private static final Fixtures.TokenizerCase SPECIAL = Fixtures.tokenizerCase("hello <|endoftext|>");
+    private static final Fixtures.TokenizerCase A = Fixtures.tokenizerCase("a");
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -23,31 +30,51 @@ class MainTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    private static String textLine(Fixtures.TokenizerCase c) {
+        JsonObject line = new JsonObject();
+        line.addProperty("text", c.text());
+        return line + "\n";
+    }
+
+    private static String idsLine(int[] ids) {
+        return "{\"ids\":" + Arrays.toString(ids).replace(" ", "") + "}\n";
+    }
+
+    /** With neither --model nor --tokenizer, tokenize uses the built-in GPT-2 tokenizer. */
     @Test
     void tokenizeWritesOneIdsLinePerInputLine() {
-        // Ids from fixtures/tokenizer/cases.jsonl.
-        int status = run("{\"text\":\"Hello world!\"}\n{\"text\":\"hello <|endoftext|>\"}\n", "tokenize", "--model", MODEL);
+        int status = run(textLine(HELLO) + textLine(SPECIAL), "tokenize");
         assertEquals(0, status, err.toString());
-        assertEquals("{\"ids\":[15496,995,0]}\n{\"ids\":[31373,220,50256]}\n", out.toString());
+        assertEquals(idsLine(HELLO.ids()) + idsLine(SPECIAL.ids()), out.toString());
     }
 
     @Test
     void tokenizeOrdinaryEncodesSpecialTextAsText() {
-        assertEquals(0, run("{\"text\":\"hello <|endoftext|>\"}\n", "tokenize", "--ordinary", "--model", MODEL));
-        assertEquals("{\"ids\":[31373,1279,91,437,1659,5239,91,29]}\n", out.toString());
+        assertEquals(0, run(textLine(SPECIAL), "tokenize", "--ordinary"));
+        assertEquals(idsLine(SPECIAL.idsOrdinary()), out.toString());
+    }
+
+    @Test
+    void tokenizeUsesAModelFoldersOwnFilesOrTheTokenizerFolder(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("vocab.json"), Fixtures.gpt2File("vocab.json"));
+        Files.write(dir.resolve("merges.txt"), Fixtures.gpt2File("merges.txt"));
+        assertEquals(0, run(textLine(HELLO), "tokenize", "--model", dir.toString()), err.toString());
+        assertEquals(0, run(textLine(HELLO), "tokenize", "--model", "synthetic:tiny", "--tokenizer", dir.toString()),
+                err.toString());
+        assertEquals(idsLine(HELLO.ids()) + idsLine(HELLO.ids()), out.toString());
     }
 
     @Test
     void badInputLineIsNamedAndEarlierLinesAreKept() {
-        int status = run("{\"text\":\"a\"}\n{\"text\": 5}\n{\"text\":\"b\"}\n", "tokenize", "--model", MODEL);
+        int status = run(textLine(A) + "{\"text\": 5}\n{\"text\":\"b\"}\n", "tokenize");
         assertEquals(1, status);
-        assertEquals("{\"ids\":[64]}\n", out.toString());
+        assertEquals(idsLine(A.ids()), out.toString());
         assertTrue(err.toString().startsWith("error: stdin line 2:"), err.toString());
     }
 
     @Test
     void invalidJsonIsAnError() {
-        assertEquals(1, run("{\"text\":\"a\"} trailing\n", "tokenize", "--model", MODEL));
+        assertEquals(1, run("{\"text\":\"a\"} trailing\n", "tokenize"));
         assertTrue(err.toString().contains("stdin line 1"), err.toString());
     }
 
@@ -60,8 +87,8 @@ class MainTest {
 
     @Test
     void usageErrorsExitWithTwo() {
-        assertEquals(2, run("", "tokenize"));
-        assertTrue(err.toString().contains("--model is required"), err.toString());
+        assertEquals(2, run("", "tokenize", "--vocab"));
+        assertTrue(err.toString().contains("unknown argument '--vocab'"), err.toString());
         assertTrue(err.toString().contains("usage: gptneo tokenize"), err.toString());
         assertEquals(2, run("", "frobnicate"));
         assertEquals(2, run(""));

@@ -11,6 +11,7 @@ import dev.gptneo.proto.v1.GenerateResponse;
 import dev.gptneo.proto.v1.ModelInfo;
 import dev.gptneo.proto.v1.Token;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
@@ -91,9 +92,10 @@ class GenerationTest {
 
     @Test
     void tokenizesDetokenizesAndDescribesTheModel() {
-        var tokens = client.tokenize("Hello world");
-        assertEquals(List.of(15496, 995), tokens.getIdsList());
-        assertEquals("Hello world", client.detokenize(15496, 995));
+        Fixtures.TokenizerCase hello = Fixtures.tokenizerCase("Hello world!");
+        var tokens = client.tokenize(hello.text());
+        assertEquals(Arrays.stream(hello.ids()).boxed().toList(), tokens.getIdsList());
+        assertEquals(hello.text(), client.detokenize(hello.ids()));
         ModelInfo info = client.modelInfo();
         assertEquals("tiny-gpt-neo", info.getName());
         assertEquals(4, info.getLimits().getMaxConcurrent());

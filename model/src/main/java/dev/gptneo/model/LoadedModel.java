@@ -14,21 +14,28 @@ import java.nio.file.Path;
  */
 public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenizer) implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(LoadedModel.class.getName());
+
     /** Seed of the synthetic models: the same weights on every machine. */
     public static final long SYNTHETIC_SEED = 125;
 
-    /** Where a synthetic model finds its GPT-2 tokenizer files unless told otherwise. */
-    public static final String TOKENIZER_PROPERTY = "gptneo.tokenizer";
+    /** Opens {@code spec} on {@code backend} with the tokenizer it comes with; see the four-argument form. */
+    public static LoadedModel open(String spec, Backend backend, DType dtype) throws IOException {
+        return open(spec, null, backend, dtype);
+    }
 
     /**
      * Opens {@code spec} on {@code backend}.
      *
+     * @param tokenizerDir a folder of tokenizer files (vocab.json + merges.txt, or tokenizer.json)
+     *     to use instead of the model's own; null: the model folder's files if it has any, else
+     *     the built-in GPT-2 tokenizer
      * @param dtype for a synthetic model, the format its weights are made in (null: f32); for
      *     any model, {@link DType#Q8_0} quantizes the matrices at load. A folder's own weights
      *     are otherwise kept in their stored format.
      * @throws CheckpointException for a folder that cannot be loaded, naming file and tensor
      */
-    public static LoadedModel open(String spec, Backend backend, DType dtype) throws IOException {
+    public static LoadedModel open(String spec, Path tokenizerDir, Backend backend, DType dtype) throws IOException {
         DType quantize = dtype == DType.Q8_0 ? DType.Q8_0 : null;
         if (spec.startsWith("synthetic:")) {
             GptNeoConfig config = switch (spec) {
@@ -38,30 +45,48 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
                         + "' (expected synthetic:125m or synthetic:tiny)");
             };
             DType made = dtype == null || dtype == DType.Q8_0 ? DType.F32 : dtype;
-            Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(syntheticTokenizerDir());
+            Gpt2Tokenizer tokenizer = tokenizer(spec, tokenizerDir);
             GptNeoModel model = GptNeoModel.fromSource(config, new SyntheticWeights(SYNTHETIC_SEED, made), backend, quantize);
             return new LoadedModel(spec, model, tokenizer);
         }
+        Path dir = modelDir(spec);
+        if (dtype != null && dtype != DType.Q8_0) {
+            throw new IllegalArgumentException("--dtype " + dtype.userName()
+                    + " applies to synthetic models; a checkpoint keeps its stored format (use --dtype q8 to quantize)");
+        }
+        Gpt2Tokenizer tokenizer = tokenizer(spec, tokenizerDir);
+        return new LoadedModel(dir.getFileName().toString(), GptNeoModel.load(dir, backend, quantize), tokenizer);
+    }
+
+    /**
+     * The tokenizer that {@link #open} gives {@code spec}: the one in {@code tokenizerDir} if not
+     * null, else the model folder's own files, else (a synthetic model, a folder without tokenizer
+     * files, or no spec at all) the built-in GPT-2 tokenizer, which GPT-Neo uses unchanged.
+     *
+     * @throws CheckpointException if {@code spec} is neither synthetic nor a folder
+     */
+    public static Gpt2Tokenizer tokenizer(String spec, Path tokenizerDir) throws IOException {
+        if (tokenizerDir != null) {
+            return Gpt2Tokenizer.load(tokenizerDir);
+        }
+        if (spec != null && !spec.startsWith("synthetic:")) {
+            Path dir = modelDir(spec);
+            if (Gpt2Tokenizer.hasTokenizerFiles(dir)) {
+                return Gpt2Tokenizer.load(dir);
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "tokenizer: the built-in GPT-2 vocabulary"
+                + (spec == null ? "" : " (" + spec + " has no tokenizer files)"));
+        return Gpt2Tokenizer.gpt2();
+    }
+
+    private static Path modelDir(String spec) {
         Path dir = Path.of(spec);
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(spec + ": not a model folder (expected a Hugging Face GPT-Neo folder, "
                     + "synthetic:125m or synthetic:tiny)");
         }
-        if (dtype != null && dtype != DType.Q8_0) {
-            throw new IllegalArgumentException("--dtype " + dtype.userName()
-                    + " applies to synthetic models; a checkpoint keeps its stored format (use --dtype q8 to quantize)");
-        }
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(dir);
-        return new LoadedModel(dir.getFileName().toString(), GptNeoModel.load(dir, backend, quantize), tokenizer);
-    }
-
-    /**
-     * The tokenizer folder for synthetic models: {@code -Dgptneo.tokenizer}, else
-     * {@code $GPTNEO_TOKENIZER}, else the GPT-2 files in {@code ../shared/fixtures/gpt2-bpe}.
-     */
-    static Path syntheticTokenizerDir() {
-        String dir = System.getProperty(TOKENIZER_PROPERTY, System.getenv("GPTNEO_TOKENIZER"));
-        return Path.of(dir != null ? dir : "../shared/fixtures/gpt2-bpe");
+        return dir;
     }
 
     /** Frees the model and closes its backend. */

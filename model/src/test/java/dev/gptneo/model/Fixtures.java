@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.Backends;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -14,10 +15,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 /**
- * The reference checkpoints in {@code ../shared/fixtures} and their float64 expectations,
- * computed by an independent PyTorch implementation (never by our code).
+ * The project's reference data in {@code testdata/} (found through the {@code gptneo.testdata}
+ * property): the checkpoints and their float64 expectations, computed by an independent PyTorch
+ * implementation, and tiktoken's tokenizer cases (never by our code).
  */
 public final class Fixtures {
 
@@ -26,23 +29,22 @@ public final class Fixtures {
     private Fixtures() {
     }
 
-    public static Path shared() {
-        String dir = System.getProperty("gptneo.shared");
-        Path path = Path.of(dir == null ? "../shared" : dir);
-        if (!Files.isDirectory(path.resolve("fixtures"))) {
-            throw new IllegalStateException("reference fixtures not found at " + path.toAbsolutePath()
-                    + " (set -Dgptneo.shared)");
+    public static Path testdata() {
+        String dir = System.getProperty("gptneo.testdata");
+        if (dir == null || !Files.isDirectory(Path.of(dir))) {
+            throw new IllegalStateException("reference data not found at " + dir
+                    + " (the parent pom sets -Dgptneo.testdata to the project's testdata/)");
         }
-        return path;
+        return Path.of(dir);
     }
 
     public static Path checkpoint(String name) {
-        return shared().resolve("fixtures").resolve(name);
+        return testdata().resolve(name);
     }
 
-    /** One prompt of a fixture's expected.json. */
-    public record Case(String checkpoint, int index, int[] inputIds, float[] lastLogits, int[] greedyNewIds,
-                       String greedyNewText) {
+    /** One prompt of a fixture's expected.json; top10 are the reference's ten largest last logits. */
+    public record Case(String checkpoint, int index, int[] inputIds, float[] lastLogits, int[] top10Ids,
+                       double[] top10Logits, int[] greedyNewIds, String greedyNewText) {
         @Override
         public String toString() {
             return checkpoint + "#" + index + " (" + inputIds.length + " tokens)";
@@ -59,6 +61,7 @@ public final class Fixtures {
                 JsonObject c = all.get(i).getAsJsonObject();
                 cases.add(new Case(checkpoint, i, ints(c.getAsJsonArray("input_ids")),
                         floats(dir.resolve(c.get("last_logits_file").getAsString())),
+                        ints(c.getAsJsonArray("top10_ids")), doubles(c.getAsJsonArray("top10_logits")),
                         ints(c.getAsJsonArray("greedy_new_ids")), c.get("greedy_new_text").getAsString()));
             }
             return cases;
@@ -71,6 +74,40 @@ public final class Fixtures {
         return CHECKPOINTS.stream().flatMap(c -> cases(c).stream());
     }
 
+    /**
+     * GPT-2's {@code vocab.json} or {@code merges.txt} as the tokenizer module bundles them (not in
+     * testdata/: one copy serves every fixture), for tests that need a tokenizer folder.
+     */
+    public static byte[] gpt2File(String name) {
+        String resource = "/dev/gptneo/tokenizer/gpt2/" + name + ".gz";
+        try (InputStream in = Fixtures.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + resource + " is not on the classpath");
+            }
+            return new GZIPInputStream(in).readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read resource " + resource, e);
+        }
+    }
+
+    /** One line of testdata/tokenizer/cases.jsonl: tiktoken's ids for a text, with and without special tokens. */
+    public record TokenizerCase(String text, int[] ids, int[] idsOrdinary) {
+    }
+
+    /** The case of cases.jsonl for exactly this text. */
+    public static TokenizerCase tokenizerCase(String text) {
+        Path file = testdata().resolve("tokenizer/cases.jsonl");
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.map(line -> JsonParser.parseString(line).getAsJsonObject())
+                    .filter(c -> c.get("text").getAsString().equals(text))
+                    .map(c -> new TokenizerCase(text, ints(c.getAsJsonArray("ids")), ints(c.getAsJsonArray("ids_ordinary"))))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(file + ": no case for \"" + text + "\""));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file, e);
+        }
+    }
+
     private static int[] ints(JsonArray a) {
         int[] out = new int[a.size()];
         int i = 0;
@@ -78,6 +115,10 @@ public final class Fixtures {
             out[i++] = e.getAsInt();
         }
         return out;
+    }
+
+    private static double[] doubles(JsonArray a) {
+        return a.asList().stream().mapToDouble(JsonElement::getAsDouble).toArray();
     }
 
     private static float[] floats(Path file) throws IOException {

@@ -7,16 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.scalar.ScalarBackend;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** synthetic:tiny is a real model of the GPT-Neo shape: loadable, deterministic, with the GPT-2 tokenizer. */
 class SyntheticModelTest {
-
-    @BeforeAll
-    static void tokenizerFromShared() {
-        System.setProperty(LoadedModel.TOKENIZER_PROPERTY, Fixtures.shared().resolve("fixtures/gpt2-bpe").toString());
-    }
 
     private static float[] logits(String spec, DType dtype, int[] ids) throws Exception {
         try (LoadedModel m = LoadedModel.open(spec, new ScalarBackend(), dtype); KvCache cache = m.model().newCache()) {

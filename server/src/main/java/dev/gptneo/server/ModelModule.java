@@ -18,7 +18,7 @@ public final class ModelModule extends AbstractModule {
     @Singleton
     LoadedModel model(ServerConfig config, Backend backend) {
         try {
-            return LoadedModel.open(config.model(), backend, config.dtype());
+            return LoadedModel.open(config.model(), config.tokenizer(), backend, config.dtype());
         } catch (IOException e) {
             throw new UncheckedIOException(config.model() + ": " + e.getMessage(), e);
         }

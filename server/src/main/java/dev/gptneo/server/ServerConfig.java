@@ -2,6 +2,7 @@ package dev.gptneo.server;
 
 import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.DType;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -18,6 +19,8 @@ import java.time.Duration;
  * @param shutdownGrace how long running generations may go on after shutdown begins
  * @param streamBuffer responses a Generate call queues for a reader that has fallen behind
  *     before its generation pauses
+ * @param tokenizer a tokenizer folder to use instead of the model's own; null for the model's
+ *     files, else the built-in GPT-2 tokenizer
  */
 public record ServerConfig(
         String model,
@@ -29,7 +32,8 @@ public record ServerConfig(
         int metricsPort,
         int maxConcurrent,
         Duration shutdownGrace,
-        int streamBuffer) {
+        int streamBuffer,
+        Path tokenizer) {
 
     public static final int DEFAULT_PORT = 50051;
     public static final int DEFAULT_METRICS_PORT = 9464;
@@ -46,25 +50,31 @@ public record ServerConfig(
     /** Serving {@code model} on the fastest backend available, with the default ports and limits. */
     public static ServerConfig defaults(String model) {
         return new ServerConfig(model, null, null, BackendOptions.DEFAULTS, "0.0.0.0", DEFAULT_PORT, DEFAULT_METRICS_PORT, 4,
-                Duration.ofSeconds(10), 16);
+                Duration.ofSeconds(10), 16, null);
     }
 
     public ServerConfig withBackend(String name) {
         return new ServerConfig(model, name, dtype, backendOptions, host, port, metricsPort, maxConcurrent, shutdownGrace,
-                streamBuffer);
+                streamBuffer, tokenizer);
     }
 
     public ServerConfig withPorts(String listenHost, int grpcPort, int metrics) {
         return new ServerConfig(model, backend, dtype, backendOptions, listenHost, grpcPort, metrics, maxConcurrent,
-                shutdownGrace, streamBuffer);
+                shutdownGrace, streamBuffer, tokenizer);
     }
 
     public ServerConfig withLimits(int concurrent, Duration grace, int buffer) {
-        return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, concurrent, grace, buffer);
+        return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, concurrent, grace, buffer,
+                tokenizer);
     }
 
     public ServerConfig withCompute(DType format, BackendOptions options) {
         return new ServerConfig(model, backend, format, options, host, port, metricsPort, maxConcurrent,
-                shutdownGrace, streamBuffer);
+                shutdownGrace, streamBuffer, tokenizer);
+    }
+
+    public ServerConfig withTokenizer(Path folder) {
+        return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, maxConcurrent,
+                shutdownGrace, streamBuffer, folder);
     }
 }

@@ -1,6 +1,8 @@
 package dev.gptneo.tokenizer;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -12,6 +14,9 @@ import java.util.Arrays;
  * mutable state is a concurrent cache of recently encoded words.
  */
 public final class Gpt2Tokenizer {
+    /** The built-in GPT-2 tokenizer, made on first use (parsing the vocabulary takes a moment). */
+    private static Gpt2Tokenizer gpt2;
+
     private final String[] tokenTexts;
     private final byte[][] tokenBytes;
     private final boolean[] special;
@@ -22,7 +27,8 @@ public final class Gpt2Tokenizer {
     private final int[] byteTokens;
     private final WordCache cache = new WordCache();
 
-    private Gpt2Tokenizer(Vocabulary vocabulary, Path modelDir) throws IOException {
+    /** @param source where the vocabulary came from, for error messages */
+    private Gpt2Tokenizer(Vocabulary vocabulary, String source) throws IOException {
         tokenTexts = vocabulary.tokens();
         tokenBytes = vocabulary.bytes();
         specialIds = vocabulary.specialIds();
@@ -43,7 +49,7 @@ public final class Gpt2Tokenizer {
         }
         for (int b = 0; b < 256; b++) {
             if (byteTokens[b] < 0) {
-                throw new IOException(modelDir + ": the vocabulary has no token for byte 0x" + Integer.toHexString(b));
+                throw new IOException(source + ": the vocabulary has no token for byte 0x" + Integer.toHexString(b));
             }
         }
     }
@@ -56,7 +62,33 @@ public final class Gpt2Tokenizer {
      *                     file and, where it applies, the line or entry
      */
     public static Gpt2Tokenizer load(Path modelDir) throws IOException {
-        return new Gpt2Tokenizer(VocabularyLoader.load(modelDir), modelDir);
+        return new Gpt2Tokenizer(VocabularyLoader.load(modelDir), modelDir.toString());
+    }
+
+    /**
+     * Whether {@code dir} has tokenizer files of its own ({@code vocab.json}, {@code merges.txt} or
+     * {@code tokenizer.json}); {@link #load} then loads them or says what is missing.
+     */
+    public static boolean hasTokenizerFiles(Path dir) {
+        return Files.isDirectory(dir) && VocabularyLoader.hasTokenizerFiles(dir);
+    }
+
+    /**
+     * GPT-2's tokenizer from the vocabulary bundled with this module (OpenAI's {@code encoder.json}
+     * and {@code vocab.bpe} as {@code vocab.json} and {@code merges.txt}), which GPT-Neo uses
+     * unchanged. One shared instance: the tokenizer is immutable.
+     *
+     * @throws UncheckedIOException if the bundled resources are missing or damaged (a broken build)
+     */
+    public static synchronized Gpt2Tokenizer gpt2() {
+        if (gpt2 == null) {
+            try {
+                gpt2 = new Gpt2Tokenizer(VocabularyLoader.gpt2(), "the built-in GPT-2 vocabulary");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        return gpt2;
     }
 
     /**

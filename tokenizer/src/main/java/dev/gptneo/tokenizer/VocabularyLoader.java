@@ -9,8 +9,11 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,22 +21,67 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
- * Reads a tokenizer from a model directory: Hugging Face's {@code vocab.json} + {@code merges.txt}
- * pair, or else a {@code tokenizer.json}. Every error names the file (and line or entry) so that a
- * broken checkpoint can be fixed without a debugger.
+ * Reads a tokenizer from a model directory (Hugging Face's {@code vocab.json} + {@code merges.txt}
+ * pair, or else a {@code tokenizer.json}) or from the GPT-2 files bundled as resources. Every error
+ * names the file (and line or entry) so that a broken checkpoint can be fixed without a debugger.
  */
 final class VocabularyLoader {
     static final String END_OF_TEXT = "<|endoftext|>";
 
-    private final Path file;
+    /** GPT-2's vocab.json and merges.txt, gzip-compressed, as resources of this class. */
+    static final String GPT2_VOCAB = "gpt2/vocab.json.gz";
+    static final String GPT2_MERGES = "gpt2/merges.txt.gz";
+
+    /** A text file to parse: its name for error messages, and how to open it. */
+    record Source(String name, Opener opener) {
+        interface Opener {
+            Reader open() throws IOException;
+        }
+
+        static Source file(Path file) {
+            return new Source(file.toString(), () -> Files.newBufferedReader(file, StandardCharsets.UTF_8));
+        }
+
+        /**
+         * A gzip-compressed resource of this class, e.g. {@link #GPT2_VOCAB}. Decompressed whole on
+         * opening, so that a damaged resource is reported by name rather than mid-parse.
+         */
+        static Source gzipResource(String name) {
+            String where = "resource " + VocabularyLoader.class.getPackageName().replace('.', '/') + "/" + name;
+            return new Source(where, () -> {
+                try (InputStream in = VocabularyLoader.class.getResourceAsStream(name)) {
+                    if (in == null) {
+                        throw new IOException(where + ": missing from the classpath");
+                    }
+                    return new StringReader(new String(new GZIPInputStream(in).readAllBytes(), StandardCharsets.UTF_8));
+                } catch (ZipException | EOFException e) {
+                    throw new IOException(where + ": not valid gzip data (" + e.getMessage() + ")", e);
+                }
+            });
+        }
+
+        Reader open() throws IOException {
+            return opener.open();
+        }
+    }
+
+    private final Source file;
     private final Map<String, Integer> ids;
     private final List<Vocabulary.Merge> merges = new ArrayList<>();
 
-    private VocabularyLoader(Path file, Map<String, Integer> ids) {
+    private VocabularyLoader(Source file, Map<String, Integer> ids) {
         this.file = file;
         this.ids = ids;
+    }
+
+    /** Whether {@code dir} holds any tokenizer file (complete or not: {@link #load} says what is wrong). */
+    static boolean hasTokenizerFiles(Path dir) {
+        return Files.exists(dir.resolve("vocab.json")) || Files.exists(dir.resolve("merges.txt"))
+                || Files.exists(dir.resolve("tokenizer.json"));
     }
 
     /** Loads the tokenizer files of {@code modelDir}. */
@@ -42,19 +90,24 @@ final class VocabularyLoader {
         Path mergesTxt = modelDir.resolve("merges.txt");
         Path tokenizerJson = modelDir.resolve("tokenizer.json");
         if (Files.isRegularFile(vocab) && Files.isRegularFile(mergesTxt)) {
-            return fromVocabAndMerges(vocab, mergesTxt);
+            return fromVocabAndMerges(Source.file(vocab), Source.file(mergesTxt));
         }
         if (Files.isRegularFile(tokenizerJson)) {
-            return fromTokenizerJson(tokenizerJson);
+            return fromTokenizerJson(Source.file(tokenizerJson));
         }
         throw new IOException(modelDir + ": no tokenizer files (need vocab.json and merges.txt, or tokenizer.json)");
     }
 
-    private static Vocabulary fromVocabAndMerges(Path vocabFile, Path mergesFile) throws IOException {
+    /** Loads GPT-2's vocabulary from this module's resources. */
+    static Vocabulary gpt2() throws IOException {
+        return fromVocabAndMerges(Source.gzipResource(GPT2_VOCAB), Source.gzipResource(GPT2_MERGES));
+    }
+
+    private static Vocabulary fromVocabAndMerges(Source vocabFile, Source mergesFile) throws IOException {
         VocabularyLoader vocab = new VocabularyLoader(vocabFile, new HashMap<>());
         vocab.addTokens(vocab.object(vocab.parseJson(), "the top level"), "");
         VocabularyLoader merges = new VocabularyLoader(mergesFile, vocab.ids);
-        try (BufferedReader in = Files.newBufferedReader(mergesFile, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = new BufferedReader(mergesFile.open())) {
             int lineNo = 0;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 lineNo++;
@@ -73,7 +126,7 @@ final class VocabularyLoader {
         return vocab.finish(merges.merges, List.of(END_OF_TEXT));
     }
 
-    private static Vocabulary fromTokenizerJson(Path file) throws IOException {
+    private static Vocabulary fromTokenizerJson(Source file) throws IOException {
         VocabularyLoader loader = new VocabularyLoader(file, new HashMap<>());
         JsonObject root = loader.object(loader.parseJson(), "the top level");
         JsonObject model = loader.object(root.get("model"), "model");
@@ -107,7 +160,7 @@ final class VocabularyLoader {
     }
 
     private JsonElement parseJson() throws IOException {
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (Reader in = file.open()) {
             JsonReader reader = new JsonReader(in);
             reader.setStrictness(Strictness.STRICT);
             JsonElement root = JsonParser.parseReader(reader);
@@ -116,7 +169,7 @@ final class VocabularyLoader {
             }
             return root;
         } catch (JsonParseException | IllegalStateException e) {
-            throw new IOException(file + ": invalid JSON: " + e.getMessage(), e);
+            throw new IOException(file.name() + ": invalid JSON: " + e.getMessage(), e);
         }
     }
 
@@ -200,6 +253,6 @@ final class VocabularyLoader {
     }
 
     private IOException error(String where, String message) {
-        return new IOException(file + (where.isEmpty() ? "" : " " + where) + ": " + message);
+        return new IOException(file.name() + (where.isEmpty() ? "" : " " + where) + ": " + message);
     }
 }

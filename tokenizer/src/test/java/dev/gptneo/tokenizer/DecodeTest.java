@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Decoding against fixtures/tokenizer/decode-cases.jsonl (WHATWG UTF-8 decoding of the token bytes). */
+/** Decoding against testdata/tokenizer/decode-cases.jsonl (WHATWG UTF-8 decoding of the token bytes). */
 class DecodeTest {
     private static Gpt2Tokenizer tokenizer;
 
@@ -55,7 +55,7 @@ class DecodeTest {
 
     @Test
     void vocabularyAccessorsMatchTheGpt2Files() {
-        // Values as written in fixtures/gpt2-bpe/vocab.json.
+        // Values as written in GPT-2's vocab.json (the tokenizer module's resource).
         assertEquals(50257, tokenizer.vocabSize());
         assertEquals(50256, tokenizer.eosId());
         assertTrue(tokenizer.isSpecial(50256));

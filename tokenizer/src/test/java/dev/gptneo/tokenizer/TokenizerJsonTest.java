@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,9 +18,8 @@ class TokenizerJsonTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void tokenizerJsonEncodesEveryCase(boolean mergesAsPairs, @TempDir Path dir) throws IOException {
-        Path gpt2 = Fixtures.path("gpt2-bpe");
-        JsonObject vocab = JsonParser.parseString(Files.readString(gpt2.resolve("vocab.json"))).getAsJsonObject();
-        List<String> lines = Files.readAllLines(gpt2.resolve("merges.txt"));
+        JsonObject vocab = JsonParser.parseString(builtinText(VocabularyLoader.GPT2_VOCAB)).getAsJsonObject();
+        List<String> lines = builtinText(VocabularyLoader.GPT2_MERGES).lines().toList();
         JsonArray merges = new JsonArray();
         for (String line : lines.subList(1, lines.size())) {
             if (mergesAsPairs) {
@@ -48,5 +48,9 @@ class TokenizerJsonTest {
         Files.writeString(dir.resolve("tokenizer.json"), root.toString());
 
         EncodeCasesTest.assertCasesMatch(Gpt2Tokenizer.load(dir));
+    }
+
+    private static String builtinText(String resource) throws IOException {
+        return new String(Fixtures.builtinFile(resource), StandardCharsets.UTF_8);
     }
 }

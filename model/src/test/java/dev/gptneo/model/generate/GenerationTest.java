@@ -12,6 +12,7 @@ import dev.gptneo.model.LoadedModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,32 @@ class GenerationTest {
             assertEquals(c.greedyNewIds().length, r.usage.generatedTokens());
         }
     }
+
+    @Test
+    void firstTokenLogprobsMatchTheReference() {
+        for (Fixtures.Case c : Fixtures.cases("tiny-gpt-neo")) {
+            GenerationParams params = new GenerationParams(1, 0, true, List.of(), false, 1, 0, 1, 1, 0, c.top10Ids().length);
+            GeneratedToken first = run(c.inputIds(), params).tokens.getFirst();
+            // log-softmax of the float64 reference: its top-10 logits less the log-sum-exp of all its logits.
+            double logSum = logSumExp(c.lastLogits());
+            assertEquals(c.top10Ids()[0], first.id(), c::toString);
+            assertEquals(c.top10Logits()[0] - logSum, first.logprob(), 1e-3, c::toString);
+            assertEquals(c.top10Ids().length, first.top().size(), c::toString);
+            for (int i = 0; i < c.top10Ids().length; i++) {
+                GeneratedToken.Alternative alt = first.top().get(i);
+                String where = c + " alternative " + i;
+                assertEquals(c.top10Ids()[i], alt.id(), where);
+                assertEquals(c.top10Logits()[i] - logSum, alt.logprob(), 1e-3, where);
+            }
+        }
+    }
+
+    /** Computed here in float64, not with LogProbs: the expectation must not come from the code under test. */
+    private static double logSumExp(float[] logits) {
+        double max = IntStream.range(0, logits.length).mapToDouble(i -> logits[i]).max().orElseThrow();
+        return max + Math.log(IntStream.range(0, logits.length).mapToDouble(i -> Math.exp(logits[i] - max)).sum());
+    }
+
 
     @Test
     void logprobsAreNormalisedAndAlternativesSorted() {
