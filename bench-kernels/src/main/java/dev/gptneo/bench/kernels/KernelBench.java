@@ -1,8 +1,8 @@
 package dev.gptneo.bench.kernels;
 
+import dev.gptneo.bench.model.MachineLimits;
 import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.DType;
-import dev.gptneo.kernels.vector.MachineLimits;
 import java.util.Collection;
 import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
