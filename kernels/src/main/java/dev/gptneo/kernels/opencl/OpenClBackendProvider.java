@@ -70,7 +70,7 @@ public final class OpenClBackendProvider implements BackendProvider {
     public Optional<String> automaticSkipReason() {
         if (GPU_DEVICE_NODES.stream().noneMatch(node -> Files.exists(Path.of(node)))) {
             return Optional.of("no GPU device node (" + String.join(", ", GPU_DEVICE_NODES)
-                    + "); --backend opencl uses a CPU OpenCL device");
+                    + "); --backend opencl runs it on a CPU OpenCL device");
         }
         Optional<String> unavailable = unavailableReason();
         if (unavailable.isPresent()) {
