@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 3, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(1)
 public class TokenizerBenchmark {
     /** The text to encode, relative to the project root (where the benchmark is started). */
     @Param("../shared/fixtures/tokenizer/bench-corpus.txt")

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,10 +33,12 @@ class BackendsTest {
     void aBadVectorWidthFallsBackToScalarAndSaysWhy(@TempDir Path dir) throws IOException, InterruptedException {
         Path out = dir.resolve("out");
         Path err = dir.resolve("err");
-        Process child = new ProcessBuilder(List.of(
-                ProcessHandle.current().info().command().orElseThrow(),
-                "--add-modules", "jdk.incubator.vector", "-Dgptneo.vectorBits=100",
-                "-cp", System.getProperty("java.class.path"), AutomaticChoice.class.getName()))
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments()); // this JVM's flags
+        command.addAll(List.of("-Dgptneo.vectorBits=100", "-cp", System.getProperty("java.class.path"),
+                AutomaticChoice.class.getName()));
+        Process child = new ProcessBuilder(command)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .start();
