@@ -47,6 +47,7 @@ public final class Benchmark {
             throw new IllegalArgumentException(promptTokens + " prompt + " + newTokens + " new tokens exceed the "
                     + config.maxPositions() + " positions of the model");
         }
+        MachineLimits.requireVectors();
         int[] prompt = new Random(42).ints(promptTokens, 0, config.vocabSize()).toArray();
         float[] logits = new float[config.vocabSize()];
         try (KvCache cache = model.newCache();

@@ -2,6 +2,7 @@ package dev.gptneo.bench.model;
 
 import static dev.gptneo.bench.model.BandwidthProbe.FLOATS;
 
+import dev.gptneo.kernels.vector.VectorBackendProvider;
 import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -28,10 +29,21 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
 
     /** Measures both limits on {@code threads} threads (about a second with the default buffer). */
     public static MachineLimits measure(int threads, long bufferBytes) {
+        requireVectors();
         try (ProbeThreads probeThreads = new ProbeThreads(threads);
              BandwidthProbe probe = new BandwidthProbe(probeThreads, bufferBytes)) {
             return measure(probeThreads, probe);
         }
+    }
+
+    /**
+     * Fails with the reason when the probes cannot run: they use the vector backend's vectors,
+     * so they run where it can.
+     */
+    static void requireVectors() {
+        new VectorBackendProvider().unavailableReason().ifPresent(reason -> {
+            throw new IllegalStateException("cannot measure the machine's limits: " + reason);
+        });
     }
 
     /** Both limits on {@code threads}, the bandwidth as the best of the probe's passes. */
