@@ -3,9 +3,7 @@
 # Node.js client streaming from a real server (examples/node, needs node + npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ -z "${JAVA_HOME:-}" && -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
+source scripts/jdk.sh
 ./mvnw -B verify
 npm ci --prefix examples/node --no-audit --no-fund
 examples/node/check-fixture.sh

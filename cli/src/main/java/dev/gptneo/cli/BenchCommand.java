@@ -1,9 +1,10 @@
 package dev.gptneo.cli;
 
+import dev.gptneo.bench.model.Benchmark;
+import dev.gptneo.bench.model.BenchmarkResult;
+import dev.gptneo.bench.model.MachineLimits;
 import dev.gptneo.kernels.BackendOptions;
-import dev.gptneo.kernels.vector.MachineLimits;
 import dev.gptneo.model.LoadedModel;
-import dev.gptneo.model.bench.Benchmark;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -47,7 +48,7 @@ final class BenchCommand implements Command {
         }
         int threads = BackendOptions.DEFAULTS.withThreads(options.intValue("--threads", 0)).effectiveThreads();
         try (LoadedModel loaded = ModelFlags.open(options)) {
-            Benchmark.Result result = Benchmark.run(loaded.model(), threads, promptTokens, newTokens, bufferMb << 20);
+            BenchmarkResult result = Benchmark.run(loaded.model(), threads, promptTokens, newTokens, bufferMb << 20);
             new PrintStream(out, true).println(options.has("--json") ? result.toJson() : result.toText());
         }
         return 0;

@@ -11,12 +11,18 @@ public interface BackendProvider {
     /** Higher is preferred when no backend is named; only available providers are considered. */
     int priority();
 
-    /** Why this backend cannot run here (missing runtime, no device), or empty when it can. */
+    /**
+     * Why this backend cannot run here (missing runtime, no device, a bad setting), or empty when
+     * it can: one line that says what to install or change.
+     */
     Optional<String> unavailableReason();
 
-    /** Whether the automatic choice may pick this backend when it is available. */
-    default boolean autoSelectable() {
-        return true;
+    /**
+     * Why the automatic choice passes this backend over (which includes {@link #unavailableReason}),
+     * or empty when it may pick it.
+     */
+    default Optional<String> automaticSkipReason() {
+        return unavailableReason();
     }
 
     Backend create(BackendOptions options);

@@ -5,6 +5,7 @@ import dev.gptneo.kernels.scalar.ScalarBackendProvider;
 import dev.gptneo.kernels.vector.VectorBackendProvider;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -61,15 +62,21 @@ public final class Backends {
         return provider;
     }
 
+    /**
+     * The first provider by priority that the automatic choice may pick; each one passed over on
+     * the way is logged with its reason, so that a user sees why a faster backend did not run.
+     */
     private static BackendProvider best() {
-        return providersByPriority().stream()
-                .filter(BackendProvider::autoSelectable)
-                .filter(p -> p.unavailableReason().isEmpty())
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no backend can run here: "
-                        + PROVIDERS.stream()
-                                .map(p -> p.name() + ": " + p.unavailableReason().orElse("ok"))
-                                .collect(Collectors.joining("; "))));
+        for (BackendProvider provider : providersByPriority()) {
+            Optional<String> skip = provider.automaticSkipReason();
+            if (skip.isEmpty()) {
+                return provider;
+            }
+            LOG.log(System.Logger.Level.INFO, "backend {0} skipped: {1}", provider.name(), skip.get());
+        }
+        throw new IllegalStateException("no backend can run here: " + PROVIDERS.stream()
+                .map(p -> p.name() + ": " + p.unavailableReason().orElse("ok"))
+                .collect(Collectors.joining("; ")));
     }
 
     private static List<BackendProvider> providersByPriority() {

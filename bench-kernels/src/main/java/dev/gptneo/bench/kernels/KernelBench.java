@@ -1,8 +1,8 @@
 package dev.gptneo.bench.kernels;
 
+import dev.gptneo.bench.model.MachineLimits;
 import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.DType;
-import dev.gptneo.kernels.vector.MachineLimits;
 import java.util.Collection;
 import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
@@ -16,7 +16,10 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * {@code -p dtype=bf16 -p threads=2}) and then prints each product's weight-read GB/s and
  * GFLOP/s next to the machine's read bandwidth and FMA peak, measured by this JVM.
  *
- * <pre>java --add-modules jdk.incubator.vector -jar bench-kernels/target/bench-kernels.jar [JMH options]</pre>
+ * <pre>java @jvm.options -jar bench-kernels/target/bench-kernels.jar [JMH options]</pre>
+ *
+ * <p>JMH starts each fork with this JVM's flags (the benchmarks name none but the heap), so
+ * the flags in the repository's {@code jvm.options} reach the forks from the command line.
  */
 public final class KernelBench {
 

@@ -20,6 +20,9 @@ public final class OpenClBackendProvider implements BackendProvider {
     static final String NO_RUNTIME = "no OpenCL runtime (libOpenCL.so.1 not found; install an OpenCL ICD "
             + "loader and driver, e.g. ocl-icd-libopencl1 + pocl-opencl-icd)";
 
+    static final String NO_PLATFORM = "no OpenCL platform found (install an OpenCL driver, e.g. pocl-opencl-icd "
+            + "for the CPU or the GPU vendor's ICD)";
+
     /** What this machine offers, found once per process: loading the runtime is not free. */
     private record Probe(List<OpenClDevice> devices, Optional<String> unavailableReason) {
         static final Probe RESULT = run();
@@ -27,14 +30,15 @@ public final class OpenClBackendProvider implements BackendProvider {
         private static Probe run() {
             try {
                 List<OpenClDevice> devices = OpenClDevice.all();
-                return new Probe(devices, devices.isEmpty() ? Optional.of("no OpenCL device found") : Optional.empty());
+                return new Probe(devices, devices.isEmpty()
+                        ? Optional.of("no OpenCL device found (the driver lists none; check it with clinfo)") : Optional.empty());
             } catch (LinkageError e) {
                 // JOCL's native part fails to link libOpenCL.so.1 (UnsatisfiedLinkError), and
                 // every later use of org.jocl.CL fails with NoClassDefFoundError.
                 return new Probe(List.of(), Optional.of(NO_RUNTIME));
             } catch (CLException e) {
                 return new Probe(List.of(), Optional.of(e.getStatus() == CL_PLATFORM_NOT_FOUND_KHR
-                        ? "no OpenCL platform found" : "OpenCL fails: " + e.getMessage()));
+                        ? NO_PLATFORM : "OpenCL fails: " + e.getMessage()));
             }
         }
     }
@@ -63,10 +67,19 @@ public final class OpenClBackendProvider implements BackendProvider {
      * nothing on a CPU-only machine.
      */
     @Override
-    public boolean autoSelectable() {
-        return GPU_DEVICE_NODES.stream().anyMatch(node -> Files.exists(Path.of(node)))
-                && unavailableReason().isEmpty()
-                && OpenClDevice.select(Probe.RESULT.devices(), -1, -1).isGpu();
+    public Optional<String> automaticSkipReason() {
+        if (GPU_DEVICE_NODES.stream().noneMatch(node -> Files.exists(Path.of(node)))) {
+            return Optional.of("no GPU device node (" + String.join(", ", GPU_DEVICE_NODES)
+                    + "); --backend opencl runs it on a CPU OpenCL device");
+        }
+        Optional<String> unavailable = unavailableReason();
+        if (unavailable.isPresent()) {
+            return unavailable;
+        }
+        OpenClDevice device = OpenClDevice.select(Probe.RESULT.devices(), -1, -1);
+        return device.isGpu() ? Optional.empty()
+                : Optional.of("the default OpenCL device " + device.label() + " is not a GPU, and the Java "
+                        + "backends are faster on a CPU (--backend opencl uses it all the same)");
     }
 
     /** Where Linux exposes GPUs: NVIDIA's driver, AMD's compute driver, DRM render nodes. */

@@ -11,9 +11,6 @@ import java.util.Optional;
  */
 public final class VectorBackendProvider implements BackendProvider {
 
-    /** Fewer float lanes than this would make the byte species of Q8_0 narrower than any vector shape. */
-    private static final int MIN_VECTOR_BITS = 256;
-
     @Override
     public String name() {
         return "vector";
@@ -27,14 +24,10 @@ public final class VectorBackendProvider implements BackendProvider {
     @Override
     public Optional<String> unavailableReason() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return Optional.of("the JVM was started without --add-modules jdk.incubator.vector");
+            return Optional.of("jdk.incubator.vector not readable (add --add-modules jdk.incubator.vector to the java "
+                    + "command, as the repository's jvm.options does)");
         }
-        int bits = Lanes.FLOATS.vectorBitSize();
-        if (bits < MIN_VECTOR_BITS) {
-            return Optional.of("the CPU's preferred vectors are " + bits + "-bit; this backend needs "
-                    + MIN_VECTOR_BITS + "-bit (AVX2 or better)");
-        }
-        return Optional.empty();
+        return VectorWidth.problem();
     }
 
     @Override

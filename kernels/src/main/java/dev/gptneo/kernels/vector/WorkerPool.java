@@ -22,11 +22,11 @@ import java.util.concurrent.locks.LockSupport;
  * each, so handing work over must cost far less than a park/unpark round trip: idle workers
  * spin for a while before parking. Dispatch allocates nothing.
  */
-public final class WorkerPool implements AutoCloseable {
+final class WorkerPool implements AutoCloseable {
 
     /** Work split into chunks; {@code run} is called once per chunk, by whichever worker claims it. */
     @FunctionalInterface
-    public interface Task {
+    interface Task {
         void run(int worker, int chunk);
     }
 
@@ -34,9 +34,9 @@ public final class WorkerPool implements AutoCloseable {
      * Chunks per worker for work split evenly: enough that the share of a worker the OS
      * deschedules for a while is small, few enough that claims are rare.
      */
-    public static final int CHUNKS_PER_WORKER = 8;
+    static final int CHUNKS_PER_WORKER = 8;
     /** The most chunks a task may have (the claim word's index field). */
-    public static final int MAX_CHUNKS = 0xffff;
+    static final int MAX_CHUNKS = 0xffff;
     /** How long an idle worker spins before parking: longer than the gaps inside a forward pass. */
     private static final long SPIN_NANOS = 200_000;
 
@@ -57,7 +57,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
 
-    public WorkerPool(int size) {
+    WorkerPool(int size) {
         if (size < 1) {
             throw new IllegalArgumentException("a worker pool needs at least one thread, got " + size);
         }
@@ -70,7 +70,7 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    public int size() {
+    int size() {
         return threads.length + 1;
     }
 
@@ -78,7 +78,7 @@ public final class WorkerPool implements AutoCloseable {
      * Runs chunks {@code 0 … chunks-1} of {@code t} across the pool and returns when all are
      * done; rethrows the first failure.
      */
-    public void run(int chunks, Task t) {
+    void run(int chunks, Task t) {
         if (closed) {
             throw new IllegalStateException("worker pool is closed");
         }

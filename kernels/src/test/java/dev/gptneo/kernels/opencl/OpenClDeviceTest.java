@@ -61,10 +61,10 @@ class OpenClDeviceTest {
         OpenClBackendProvider provider = new OpenClBackendProvider();
         if (provider.unavailableReason().isEmpty()) {
             try (OpenClBackend backend = OpenClTestSupport.backendOrSkip()) {
-                assertEquals(backend.description().contains("(GPU,"), provider.autoSelectable());
+                assertEquals(backend.description().contains("(GPU,"), provider.automaticSkipReason().isEmpty());
             }
         } else {
-            assertFalse(provider.autoSelectable());
+            assertFalse(provider.automaticSkipReason().isEmpty());
         }
     }
 }

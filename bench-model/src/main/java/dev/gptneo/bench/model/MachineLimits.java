@@ -1,8 +1,8 @@
-package dev.gptneo.kernels.vector;
+package dev.gptneo.bench.model;
 
-import static dev.gptneo.kernels.vector.Lanes.FLOATS;
-import static dev.gptneo.kernels.vector.Lanes.LENGTH;
+import static dev.gptneo.bench.model.BandwidthProbe.FLOATS;
 
+import dev.gptneo.kernels.vector.VectorBackendProvider;
 import java.util.function.DoubleSupplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -22,19 +22,33 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
     public static final long DEFAULT_BUFFER = 1L << 30;
     /** Independent chains per thread: more than FMA latency × FMA units on current x86 and ARM. */
     private static final int CHAINS = 12;
+    /** FMAs per chain and thread in one sample: long against starting the threads. */
+    private static final int ITERATIONS = 1 << 22;
     private static final int REPEATS = 5;
     private static final long MIN_NANOS = 1_000_000_000;
 
     /** Measures both limits on {@code threads} threads (about a second with the default buffer). */
     public static MachineLimits measure(int threads, long bufferBytes) {
-        try (WorkerPool pool = new WorkerPool(threads); BandwidthProbe probe = new BandwidthProbe(pool, bufferBytes)) {
-            return measure(pool, probe);
+        requireVectors();
+        try (ProbeThreads probeThreads = new ProbeThreads(threads);
+             BandwidthProbe probe = new BandwidthProbe(probeThreads, bufferBytes)) {
+            return measure(probeThreads, probe);
         }
     }
 
-    /** Both limits on the threads of {@code pool}, the bandwidth as the best of the probe's passes. */
-    public static MachineLimits measure(WorkerPool pool, BandwidthProbe probe) {
-        return new MachineLimits(best(probe::pass), fmaPeak(pool), pool.size());
+    /**
+     * Fails with the reason when the probes cannot run: they use the vector backend's vectors,
+     * so they run where it can.
+     */
+    static void requireVectors() {
+        new VectorBackendProvider().unavailableReason().ifPresent(reason -> {
+            throw new IllegalStateException("cannot measure the machine's limits: " + reason);
+        });
+    }
+
+    /** Both limits on {@code threads}, the bandwidth as the best of the probe's passes. */
+    static MachineLimits measure(ProbeThreads threads, BandwidthProbe probe) {
+        return new MachineLimits(best(probe::pass), fmaPeak(threads), threads.size());
     }
 
     /**
@@ -51,16 +65,11 @@ public record MachineLimits(double bandwidth, double fmaFlops, int threads) {
         return best;
     }
 
-    /** Best of several runs of {@link #CHAINS} independent FMA chains per worker. */
-    static double fmaPeak(WorkerPool pool) {
-        int chunks = WorkerPool.CHUNKS_PER_WORKER * pool.size();
-        int iterations = 1 << 19;
-        float[] sink = new float[pool.size()];
-        double best = best(() -> {
-            long start = System.nanoTime();
-            pool.run(chunks, (w, c) -> sink[w] += fmaChains(iterations));
-            return 2.0 * LENGTH * CHAINS * iterations * chunks / ((System.nanoTime() - start) * 1e-9);
-        });
+    /** Best of several runs of {@link #CHAINS} independent FMA chains on every thread. */
+    private static double fmaPeak(ProbeThreads threads) {
+        float[] sink = new float[threads.size()];
+        double flopsPerRun = 2.0 * FLOATS.length() * CHAINS * ITERATIONS * threads.size();
+        double best = best(() -> flopsPerRun / threads.time(t -> sink[t] += fmaChains(ITERATIONS)));
         if (Float.isNaN(sink[0])) {
             throw new AssertionError("unreachable: keeps the sums alive");
         }
