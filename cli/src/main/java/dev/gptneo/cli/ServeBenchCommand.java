@@ -3,6 +3,7 @@ package dev.gptneo.cli;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import dev.gptneo.model.LoadedModel;
+import dev.gptneo.model.bench.Stats;
 import dev.gptneo.model.engine.CompletionCollector;
 import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.model.generate.GenerationParams;
@@ -79,9 +80,9 @@ final class ServeBenchCommand implements Command {
             PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
             print.printf("model %s, %d prompt + %d new tokens, %d alternating runs; tokens/s median (best)%n",
                     config.model(), prompt.length, tokens, runs);
-            print.printf("in-process:           %8.1f (%.1f)%n", median(local), best(local));
-            print.printf("gRPC stream loopback: %8.1f (%.1f)  = %.1f%% (%.1f%%) of in-process%n", median(remote),
-                    best(remote), 100 * median(remote) / median(local), 100 * best(remote) / best(local));
+            print.printf("in-process:           %8.1f (%.1f)%n", Stats.median(local), best(local));
+            print.printf("gRPC stream loopback: %8.1f (%.1f)  = %.1f%% (%.1f%%) of in-process%n", Stats.median(remote),
+                    best(remote), 100 * Stats.median(remote) / Stats.median(local), 100 * best(remote) / best(local));
         } finally {
             if (channel != null) {
                 channel.shutdownNow();
@@ -115,11 +116,5 @@ final class ServeBenchCommand implements Command {
     /** The least disturbed run: on a shared machine, noise only ever slows a run down. */
     private static double best(double[] values) {
         return Arrays.stream(values).max().orElseThrow();
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

@@ -9,7 +9,6 @@ import dev.gptneo.kernels.vector.WorkerPool;
 import dev.gptneo.model.GptNeoConfig;
 import dev.gptneo.model.GptNeoModel;
 import dev.gptneo.model.KvCache;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 
@@ -82,17 +81,10 @@ public final class Benchmark {
 
             MachineLimits peak = before.orBetter(MachineLimits.measure(probeThreads, probe));
             return new Result(model.backend().name(), model.weightFormat(), threads, promptTokens, newTokens,
-                    promptTokens / median(prefillSeconds), newTokens / decodeSeconds, median(bandwidth),
+                    promptTokens / Stats.median(prefillSeconds), newTokens / decodeSeconds, Stats.median(bandwidth),
                     weightBytesPerToken(config, model.weightFormat()),
                     kvCacheBytesPerToken(config, promptTokens, newTokens), prefillFlops(config, promptTokens), peak);
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     /**
