@@ -80,18 +80,19 @@ final class GenerateCommand implements Command {
         if (options.has("--greedy") && (options.has("--sample") || samplingOption)) {
             throw new UsageException("--greedy cannot be combined with --sample, --temperature, --top-k or --top-p");
         }
-        return new GenerationParams(
-                options.intValue("--max-new-tokens", d.maxNewTokens()),
-                options.intValue("--min-new-tokens", d.minNewTokens()),
-                options.has("--ignore-eos"),
-                options.all("--stop"),
-                options.has("--sample") || samplingOption,
-                options.doubleValue("--temperature", d.temperature()),
-                options.intValue("--top-k", d.topK()),
-                options.doubleValue("--top-p", d.topP()),
-                options.doubleValue("--repetition-penalty", d.repetitionPenalty()),
-                options.longValue("--seed", d.seed()),
-                options.intValue("--top-logprobs", d.topLogprobs()));
+        return GenerationParams.builder()
+                .maxNewTokens(options.intValue("--max-new-tokens", d.maxNewTokens()))
+                .minNewTokens(options.intValue("--min-new-tokens", d.minNewTokens()))
+                .ignoreEos(options.has("--ignore-eos"))
+                .stop(options.all("--stop"))
+                .sample(options.has("--sample") || samplingOption)
+                .temperature(options.doubleValue("--temperature", d.temperature()))
+                .topK(options.intValue("--top-k", d.topK()))
+                .topP(options.doubleValue("--top-p", d.topP()))
+                .repetitionPenalty(options.doubleValue("--repetition-penalty", d.repetitionPenalty()))
+                .seed(options.longValue("--seed", d.seed()))
+                .topLogprobs(options.intValue("--top-logprobs", d.topLogprobs()))
+                .build();
     }
 
     /** Prints text as it becomes final (when streaming) and keeps what the JSON summary needs. */

@@ -54,9 +54,10 @@ final class ServeBenchCommand implements Command {
     @Override
     public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
         Options options = Options.parse(args, Set.of("--model", "--backend", "--tokens", "--runs"), Set.of());
-        ServerConfig config = ServerConfig.defaults(options.get("--model", "synthetic:tiny"))
-                .withBackend(options.get("--backend", null))
-                .withPorts("127.0.0.1", 0, -1);
+        ServerConfig config = ServerConfig.builder(options.get("--model", "synthetic:tiny"))
+                .backend(options.get("--backend", null))
+                .host("127.0.0.1").port(0).metricsPort(-1)
+                .build();
         int tokens = options.intValue("--tokens", 100);
         int runs = options.intValue("--runs", 7);
         Injector injector = Guice.createInjector(ServerModules.production(config));
@@ -94,7 +95,7 @@ final class ServeBenchCommand implements Command {
 
     private static double inProcess(GenerationEngine engine, int[] prompt, int tokens) throws Exception {
         CompletionCollector collector = new CompletionCollector();
-        GenerationParams params = new GenerationParams(tokens, 0, true, List.of(), false, 1, 50, 1, 1, 0, 0);
+        GenerationParams params = GenerationParams.builder().maxNewTokens(tokens).ignoreEos(true).build();
         long start = System.nanoTime();
         engine.submit(prompt, params, collector);
         int generated = collector.result().get(10, TimeUnit.MINUTES).tokens().size();

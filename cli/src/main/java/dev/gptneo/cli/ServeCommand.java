@@ -56,18 +56,18 @@ final class ServeCommand implements Command {
     }
 
     static ServerConfig config(Options options) throws UsageException {
-        ServerConfig defaults = ServerConfig.defaults(options.required("--model"));
         try {
-            return defaults
-                    .withBackend(options.get("--backend", defaults.backend()))
-                    .withPorts(options.get("--host", defaults.host()),
-                            options.intValue("--port", defaults.port()),
-                            options.intValue("--metrics-port", defaults.metricsPort()))
-                    .withLimits(options.intValue("--max-concurrent", defaults.maxConcurrent()),
-                            Duration.ofSeconds(options.intValue("--grace-seconds",
-                                    (int) defaults.shutdownGrace().toSeconds())),
-                            defaults.streamBuffer())
-                    .withCompute(ModelFlags.dtype(options), ModelFlags.backendOptions(options));
+            return ServerConfig.builder(options.required("--model"))
+                    .backend(options.get("--backend", null))
+                    .host(options.get("--host", ServerConfig.DEFAULT_HOST))
+                    .port(options.intValue("--port", ServerConfig.DEFAULT_PORT))
+                    .metricsPort(options.intValue("--metrics-port", ServerConfig.DEFAULT_METRICS_PORT))
+                    .maxConcurrent(options.intValue("--max-concurrent", ServerConfig.DEFAULT_MAX_CONCURRENT))
+                    .shutdownGrace(Duration.ofSeconds(options.intValue("--grace-seconds",
+                            (int) ServerConfig.DEFAULT_SHUTDOWN_GRACE.toSeconds())))
+                    .dtype(ModelFlags.dtype(options))
+                    .backendOptions(ModelFlags.backendOptions(options))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -31,8 +31,12 @@ public record ServerConfig(
         Duration shutdownGrace,
         int streamBuffer) {
 
+    public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 50051;
     public static final int DEFAULT_METRICS_PORT = 9464;
+    public static final int DEFAULT_MAX_CONCURRENT = 4;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final int DEFAULT_STREAM_BUFFER = 16;
 
     public ServerConfig {
         if (maxConcurrent < 1) {
@@ -43,28 +47,80 @@ public record ServerConfig(
         }
     }
 
-    /** Serving {@code model} on the fastest backend available, with the default ports and limits. */
-    public static ServerConfig defaults(String model) {
-        return new ServerConfig(model, null, null, BackendOptions.DEFAULTS, "0.0.0.0", DEFAULT_PORT, DEFAULT_METRICS_PORT, 4,
-                Duration.ofSeconds(10), 16);
+    /**
+     * Serving {@code model} on the fastest backend available, with the default ports and limits
+     * unless set otherwise; {@link Builder#build} validates.
+     */
+    public static Builder builder(String model) {
+        return new Builder(model);
     }
 
-    public ServerConfig withBackend(String name) {
-        return new ServerConfig(model, name, dtype, backendOptions, host, port, metricsPort, maxConcurrent, shutdownGrace,
-                streamBuffer);
-    }
+    /** The fields by name, from the defaults. */
+    public static final class Builder {
+        private final String model;
+        private String backend;
+        private DType dtype;
+        private BackendOptions backendOptions = BackendOptions.DEFAULTS;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int metricsPort = DEFAULT_METRICS_PORT;
+        private int maxConcurrent = DEFAULT_MAX_CONCURRENT;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private int streamBuffer = DEFAULT_STREAM_BUFFER;
 
-    public ServerConfig withPorts(String listenHost, int grpcPort, int metrics) {
-        return new ServerConfig(model, backend, dtype, backendOptions, listenHost, grpcPort, metrics, maxConcurrent,
-                shutdownGrace, streamBuffer);
-    }
+        private Builder(String model) {
+            this.model = model;
+        }
 
-    public ServerConfig withLimits(int concurrent, Duration grace, int buffer) {
-        return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, concurrent, grace, buffer);
-    }
+        public Builder backend(String name) {
+            this.backend = name;
+            return this;
+        }
 
-    public ServerConfig withCompute(DType format, BackendOptions options) {
-        return new ServerConfig(model, backend, format, options, host, port, metricsPort, maxConcurrent,
-                shutdownGrace, streamBuffer);
+        public Builder dtype(DType format) {
+            this.dtype = format;
+            return this;
+        }
+
+        public Builder backendOptions(BackendOptions options) {
+            this.backendOptions = options;
+            return this;
+        }
+
+        public Builder host(String listenHost) {
+            this.host = listenHost;
+            return this;
+        }
+
+        public Builder port(int grpcPort) {
+            this.port = grpcPort;
+            return this;
+        }
+
+        public Builder metricsPort(int metrics) {
+            this.metricsPort = metrics;
+            return this;
+        }
+
+        public Builder maxConcurrent(int concurrent) {
+            this.maxConcurrent = concurrent;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration grace) {
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public Builder streamBuffer(int responses) {
+            this.streamBuffer = responses;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the flag at fault, as the record's constructor does */
+        public ServerConfig build() {
+            return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, maxConcurrent,
+                    shutdownGrace, streamBuffer);
+        }
     }
 }

@@ -42,7 +42,12 @@ public record GenerationParams(
 
     /** Greedy, 64 new tokens, stop at end-of-text, no logprob alternatives. */
     public static GenerationParams defaults() {
-        return new GenerationParams(DEFAULT_MAX_NEW_TOKENS, 0, false, List.of(), false, 1.0, 50, 1.0, 1.0, 0, 0);
+        return builder().build();
+    }
+
+    /** A builder starting from {@link #defaults()}: set what differs, by name. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -96,13 +101,84 @@ public record GenerationParams(
         }
     }
 
-    public GenerationParams withMaxNewTokens(int n) {
-        return new GenerationParams(n, minNewTokens, ignoreEos, stop, sample, temperature, topK, topP,
-                repetitionPenalty, seed, topLogprobs);
-    }
+    /**
+     * Parameters by name, from the defaults; {@link #build} does not validate (requests are checked
+     * against a model and prompt by {@link #violations}).
+     */
+    public static final class Builder {
+        private int maxNewTokens = DEFAULT_MAX_NEW_TOKENS;
+        private int minNewTokens;
+        private boolean ignoreEos;
+        private List<String> stop = List.of();
+        private boolean sample;
+        private double temperature = 1.0;
+        private int topK = 50;
+        private double topP = 1.0;
+        private double repetitionPenalty = 1.0;
+        private long seed;
+        private int topLogprobs;
 
-    public GenerationParams withIgnoreEos(boolean ignore) {
-        return new GenerationParams(maxNewTokens, minNewTokens, ignore, stop, sample, temperature, topK, topP,
-                repetitionPenalty, seed, topLogprobs);
+        private Builder() {
+        }
+
+        public Builder maxNewTokens(int n) {
+            this.maxNewTokens = n;
+            return this;
+        }
+
+        public Builder minNewTokens(int n) {
+            this.minNewTokens = n;
+            return this;
+        }
+
+        public Builder ignoreEos(boolean ignore) {
+            this.ignoreEos = ignore;
+            return this;
+        }
+
+        public Builder stop(List<String> strings) {
+            this.stop = strings;
+            return this;
+        }
+
+        public Builder sample(boolean sampled) {
+            this.sample = sampled;
+            return this;
+        }
+
+        public Builder temperature(double t) {
+            this.temperature = t;
+            return this;
+        }
+
+        public Builder topK(int k) {
+            this.topK = k;
+            return this;
+        }
+
+        public Builder topP(double p) {
+            this.topP = p;
+            return this;
+        }
+
+        public Builder repetitionPenalty(double penalty) {
+            this.repetitionPenalty = penalty;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public Builder topLogprobs(int n) {
+            this.topLogprobs = n;
+            return this;
+        }
+
+        public GenerationParams build() {
+            return new GenerationParams(maxNewTokens, minNewTokens, ignoreEos, stop, sample, temperature, topK, topP,
+                    repetitionPenalty, seed, topLogprobs);
+        }
     }
 }
