@@ -10,43 +10,37 @@ import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.StringReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code gptneo tokenize}: JSON lines {@code {"text": ...}} on stdin → {@code {"ids": [...]}} lines on stdout. */
-final class TokenizeCommand implements Command {
+@Command(name = "tokenize", description = {"encode {\"text\": ...} JSON lines from stdin to {\"ids\": [...]} lines",
+        "Reads one JSON object {\"text\": \"...\"} a line on stdin and writes {\"ids\": [...]} a line on stdout,"
+                + " in order."})
+final class TokenizeCommand extends SubCommand {
 
-    @Override
-    public String summary() {
-        return "encode {\"text\": ...} JSON lines from stdin to {\"ids\": [...]} lines";
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "model directory with vocab.json + merges.txt, or tokenizer.json (required)")
+    Path model;
+
+    @Option(names = "--ordinary", description = "encode <|endoftext|> as plain text, not as the special token")
+    boolean ordinary;
+
+    TokenizeCommand(Main.Streams io) {
+        super(io);
     }
 
     @Override
-    public String usage() {
-        return """
-                usage: gptneo tokenize --model DIR [--ordinary]
-                  Reads one JSON object {"text": "..."} a line on stdin and writes {"ids": [...]}
-                  a line on stdout, in order.
-                  --model DIR   model directory with vocab.json + merges.txt, or tokenizer.json
-                  --ordinary    encode <|endoftext|> as plain text, not as the special token
-                """;
-    }
-
-    @Override
-    public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
-        Options options = Options.parse(args, Set.of("--model"), Set.of("--ordinary"));
-        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(Path.of(options.required("--model")));
-        boolean ordinary = options.has("--ordinary");
-        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+    public Integer call() throws Exception {
+        Gpt2Tokenizer tokenizer = Gpt2Tokenizer.load(model);
+        BufferedReader lines = new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8));
+        Writer writer = new BufferedWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8));
         try {
             int lineNo = 0;
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {

@@ -35,7 +35,7 @@ public record ServerConfig(
     public static final int DEFAULT_PORT = 50051;
     public static final int DEFAULT_METRICS_PORT = 9464;
     public static final int DEFAULT_MAX_CONCURRENT = 4;
-    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    public static final int DEFAULT_GRACE_SECONDS = 10;
     public static final int DEFAULT_STREAM_BUFFER = 16;
 
     public ServerConfig {
@@ -65,7 +65,7 @@ public record ServerConfig(
         private int port = DEFAULT_PORT;
         private int metricsPort = DEFAULT_METRICS_PORT;
         private int maxConcurrent = DEFAULT_MAX_CONCURRENT;
-        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private Duration shutdownGrace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
         private int streamBuffer = DEFAULT_STREAM_BUFFER;
 
         private Builder(String model) {

@@ -34,6 +34,10 @@ public record GenerationParams(
         int topLogprobs) {
 
     public static final int DEFAULT_MAX_NEW_TOKENS = 64;
+    public static final double DEFAULT_TEMPERATURE = 1.0;
+    public static final int DEFAULT_TOP_K = 50;
+    public static final double DEFAULT_TOP_P = 1.0;
+    public static final double DEFAULT_REPETITION_PENALTY = 1.0;
     public static final int MAX_TOP_LOGPROBS = 20;
 
     public GenerationParams {
@@ -111,10 +115,10 @@ public record GenerationParams(
         private boolean ignoreEos;
         private List<String> stop = List.of();
         private boolean sample;
-        private double temperature = 1.0;
-        private int topK = 50;
-        private double topP = 1.0;
-        private double repetitionPenalty = 1.0;
+        private double temperature = DEFAULT_TEMPERATURE;
+        private int topK = DEFAULT_TOP_K;
+        private double topP = DEFAULT_TOP_P;
+        private double repetitionPenalty = DEFAULT_REPETITION_PENALTY;
         private long seed;
         private int topLogprobs;
 
