@@ -31,7 +31,8 @@ final class GenerateCommand extends SubCommand {
     GenerationFlags generation;
 
     @Option(names = "--json", description = "print {\"ids\": [...], \"text\": \"...\", \"finish_reason\": \"...\"} at the"
-            + " end instead of streaming")
+            + " end instead of streaming; with --top-logprobs N also \"tokens\": [{\"id\", \"text\", \"logprob\","
+            + " \"top_logprobs\": [{\"id\", \"text\", \"logprob\"}, ...]}, ...]")
     boolean json;
 
     GenerateCommand(Main.Streams io) {
@@ -44,7 +45,7 @@ final class GenerateCommand extends SubCommand {
         PrintStream stdout = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         try (LoadedModel loaded = model.open()) {
             int[] ids = prompt.promptIds(loaded.tokenizer());
-            Collector collector = new Collector(json ? null : stdout);
+            Collector collector = new Collector(json ? null : stdout, params.topLogprobs() > 0);
             new Generation(loaded, ids, params, collector).run();
             if (json) {
                 stdout.println(collector.json());
@@ -59,17 +60,36 @@ final class GenerateCommand extends SubCommand {
     private static final class Collector implements GenerationListener {
         private final PrintStream stream;
         private final JsonArray ids = new JsonArray();
+        /** Per token, its logprob and alternatives; null unless --top-logprobs asked for them. */
+        private final JsonArray tokens;
         private final StringBuilder text = new StringBuilder();
         private StopReason reason;
 
-        Collector(PrintStream stream) {
+        Collector(PrintStream stream, boolean logprobs) {
             this.stream = stream;
+            this.tokens = logprobs ? new JsonArray() : null;
         }
 
         @Override
         public void onToken(GeneratedToken token, String textDelta) {
             ids.add(token.id());
+            if (tokens != null) {
+                JsonObject t = candidate(token.id(), token.text(), token.logprob());
+                JsonArray top = new JsonArray();
+                token.top().forEach(alt -> top.add(candidate(alt.id(), alt.text(), alt.logprob())));
+                t.add("top_logprobs", top);
+                tokens.add(t);
+            }
             append(textDelta);
+        }
+
+        /** As the gRPC API's Token and TopLogprob name the fields. */
+        private static JsonObject candidate(int id, String text, float logprob) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", id);
+            o.addProperty("text", text);
+            o.addProperty("logprob", logprob);
+            return o;
         }
 
         @Override
@@ -92,6 +112,9 @@ final class GenerateCommand extends SubCommand {
             o.addProperty("text", text.toString());
             o.addProperty("finish_reason", reason == StopReason.STOP_SEQUENCE ? "stop"
                     : reason.name().toLowerCase(Locale.ROOT));
+            if (tokens != null) {
+                o.add("tokens", tokens);
+            }
             return new Gson().toJson(o);
         }
     }

@@ -55,7 +55,7 @@ final class GenerationFlags {
 
     @Option(names = "--top-logprobs", paramLabel = "N",
             description = "report each token's log-probability and the N most likely alternatives (0-"
-                    + GenerationParams.MAX_TOP_LOGPROBS + ") (default: ${DEFAULT-VALUE})")
+                    + GenerationParams.MAX_TOP_LOGPROBS + "; generate shows them with --json) (default: ${DEFAULT-VALUE})")
     int topLogprobs;
 
     /** The options as parameters; a sampling option without --greedy implies --sample. */
