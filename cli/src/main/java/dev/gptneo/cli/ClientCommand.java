@@ -5,100 +5,109 @@ import dev.gptneo.client.GptNeoClient;
 import dev.gptneo.client.GptNeoClientBuilder;
 import dev.gptneo.client.TokenStream;
 import dev.gptneo.model.generate.GenerationParams;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/**
- * {@code gptneo client generate}: the same generation flags as {@code gptneo generate}, run by a
- * remote server, with the text streamed to stdout as it arrives.
- */
-final class ClientCommand implements Command {
+/** {@code gptneo client}: talks to a remote server; {@code generate} is its one sub-command. */
+@Command(name = "client", description = "generate on a remote gptneo server (client generate --target HOST:PORT ...)")
+final class ClientCommand implements Callable<Integer> {
 
-    private static final Set<String> CONNECTION_VALUED = Set.of("--target", "--token", "--tls-roots");
-
-    @Override
-    public String summary() {
-        return "generate on a remote gptneo server (client generate --target HOST:PORT ...)";
-    }
+    @Mixin
+    Main.HelpFlag help;
 
     @Override
-    public String usage() {
-        return "usage: gptneo client generate --target HOST:PORT[,HOST:PORT...] (--prompt TEXT | --prompt-ids 1,2,3) [options]\n"
-                + GenerateCommand.SAMPLING_USAGE
-                + """
-                  --target T            a server (host:port), several separated by commas, or a gRPC target (dns:///name:port)
-                  --tls                 connect with TLS, trusting the JDK's certificate authorities
-                  --tls-roots PEM       connect with TLS, trusting these certificates
-                  --token TOKEN         send "authorization: Bearer TOKEN"
-                """;
+    public Integer call() throws UsageException {
+        throw new UsageException("the only client sub-command is 'generate'");
     }
 
-    @Override
-    public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
-        if (args.isEmpty() || !args.getFirst().equals("generate")) {
-            throw new UsageException("the only client sub-command is 'generate'");
-        }
-        Set<String> valued = new HashSet<>(CONNECTION_VALUED);
-        valued.addAll(GenerateCommand.SAMPLING_VALUED);
-        valued.addAll(Set.of("--prompt", "--prompt-ids"));
-        Set<String> flags = new HashSet<>(GenerateCommand.SAMPLING_FLAGS);
-        flags.add("--tls");
-        Options options = Options.parse(args.subList(1, args.size()), valued, flags);
-        GenerationRequest request = request(options);
-        PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
-        try (GptNeoClient client = client(options).build(); TokenStream tokens = client.generate(request)) {
-            tokens.forEachRemaining(message -> stdout.print(message.getTextDelta()));
-        }
-        stdout.println();
-        return 0;
-    }
+    /**
+     * {@code gptneo client generate}: the same generation flags as {@code gptneo generate}, run by
+     * a remote server, with the text streamed to stdout as it arrives.
+     */
+    @Command(name = "generate", description = "generate on a remote server, streaming the text to stdout")
+    static final class Generate extends SubCommand {
 
-    /** The request the flags describe: the values {@code gptneo generate} would use locally, so both agree. */
-    static GenerationRequest request(Options options) throws UsageException {
-        GenerationParams params = GenerateCommand.params(options);
-        PromptFlags.Prompt prompt = PromptFlags.prompt(options);
-        GenerationRequest.Builder request = prompt.text() != null
-                ? GenerationRequest.builder().prompt(prompt.text())
-                : GenerationRequest.builder().promptIds(prompt.ids());
-        request.maxNewTokens(params.maxNewTokens())
-                .minNewTokens(params.minNewTokens())
-                .stop(params.stop().toArray(String[]::new))
-                .repetitionPenalty(params.repetitionPenalty())
-                .topLogprobs(params.topLogprobs());
-        if (params.ignoreEos()) {
-            request.ignoreEos();
-        }
-        if (params.sample()) {
-            request.sample().temperature(params.temperature()).topK(params.topK()).topP(params.topP())
-                    .seed(params.seed());
-        } else {
-            request.greedy();
-        }
-        return request.build();
-    }
+        @Option(names = "--target", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
+                description = "a server (host:port), several separated by commas, or a gRPC target (dns:///name:port)"
+                        + " (required)")
+        String target;
 
-    private static GptNeoClientBuilder client(Options options) throws UsageException {
-        String target = options.required("--target");
-        GptNeoClientBuilder builder = target.contains(",")
-                ? GptNeoClient.builder().targets(target.split(","))
-                : GptNeoClient.builder().target(target);
-        if (options.has("--tls")) {
-            builder.tls();
+        @Option(names = "--tls", description = "connect with TLS, trusting the JDK's certificate authorities"
+                + " (default: plaintext)")
+        boolean tls;
+
+        @Option(names = "--tls-roots", paramLabel = "PEM",
+                description = "connect with TLS, trusting these certificates (default: the JDK's, with --tls)")
+        Path tlsRoots;
+
+        @Option(names = "--token", paramLabel = "TOKEN",
+                description = "send \"authorization: Bearer TOKEN\" (default: no authorization header)")
+        String token;
+
+        @Mixin
+        PromptFlags prompt;
+
+        @Mixin
+        GenerationFlags generation;
+
+        Generate(Main.Streams io) {
+            super(io);
         }
-        String roots = options.get("--tls-roots", null);
-        if (roots != null) {
-            builder.tls(Path.of(roots));
+
+        @Override
+        public Integer call() throws Exception {
+            GenerationRequest request = request();
+            PrintStream stdout = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
+            try (GptNeoClient client = client().build(); TokenStream tokens = client.generate(request)) {
+                tokens.forEachRemaining(message -> stdout.print(message.getTextDelta()));
+            }
+            stdout.println();
+            return 0;
         }
-        String token = options.get("--token", null);
-        if (token != null) {
-            builder.bearerToken(token);
+
+        /** The request the flags describe: the values {@code gptneo generate} would use locally, so both agree. */
+        GenerationRequest request() throws UsageException {
+            GenerationParams params = generation.params();
+            PromptFlags.Prompt given = prompt.prompt();
+            GenerationRequest.Builder request = given.text() != null
+                    ? GenerationRequest.builder().prompt(given.text())
+                    : GenerationRequest.builder().promptIds(given.ids());
+            request.maxNewTokens(params.maxNewTokens())
+                    .minNewTokens(params.minNewTokens())
+                    .stop(params.stop().toArray(String[]::new))
+                    .repetitionPenalty(params.repetitionPenalty())
+                    .topLogprobs(params.topLogprobs());
+            if (params.ignoreEos()) {
+                request.ignoreEos();
+            }
+            if (params.sample()) {
+                request.sample().temperature(params.temperature()).topK(params.topK()).topP(params.topP())
+                        .seed(params.seed());
+            } else {
+                request.greedy();
+            }
+            return request.build();
         }
-        return builder;
+
+        private GptNeoClientBuilder client() {
+            GptNeoClientBuilder builder = target.contains(",")
+                    ? GptNeoClient.builder().targets(target.split(","))
+                    : GptNeoClient.builder().target(target);
+            if (tls) {
+                builder.tls();
+            }
+            if (tlsRoots != null) {
+                builder.tls(tlsRoots);
+            }
+            if (token != null) {
+                builder.bearerToken(token);
+            }
+            return builder;
+        }
     }
 }

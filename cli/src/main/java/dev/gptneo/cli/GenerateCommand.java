@@ -10,59 +10,43 @@ import dev.gptneo.model.generate.GenerationListener;
 import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.StopReason;
 import dev.gptneo.model.generate.TokenUsage;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code gptneo generate}: streams a continuation to stdout, or prints one JSON object. */
-final class GenerateCommand implements Command {
+@Command(name = "generate", description = "generate text from a prompt, streaming it to stdout")
+final class GenerateCommand extends SubCommand {
 
-    static final Set<String> SAMPLING_VALUED = Set.of("--max-new-tokens", "--min-new-tokens", "--temperature",
-            "--top-k", "--top-p", "--repetition-penalty", "--seed", "--stop", "--top-logprobs");
-    static final Set<String> SAMPLING_FLAGS = Set.of("--greedy", "--sample", "--ignore-eos");
-    /** Usage lines of the options {@link #params} reads. */
-    static final String SAMPLING_USAGE = """
-              --max-new-tokens N    tokens to generate at most (default 64)
-              --min-new-tokens N    suppress end-of-text until N tokens exist (default 0)
-              --greedy | --sample   argmax (default) or sampling; a sampling option implies --sample
-              --temperature T --top-k K --top-p P --repetition-penalty R   (defaults 1.0, 50, 1.0, 1.0)
-              --seed S              sampling seed: same seed and options, same output (default 0)
-              --stop STR            stop when STR appears (repeatable); STR itself is not printed
-              --ignore-eos          keep generating past end-of-text
-            """;
+    @Mixin
+    ModelFlags model;
 
-    @Override
-    public String summary() {
-        return "generate text from a prompt, streaming it to stdout";
+    @Mixin
+    PromptFlags prompt;
+
+    @Mixin
+    GenerationFlags generation;
+
+    @Option(names = "--json", description = "print {\"ids\": [...], \"text\": \"...\", \"finish_reason\": \"...\"} at the"
+            + " end instead of streaming; with --top-logprobs N also \"tokens\": [{\"id\", \"text\", \"logprob\","
+            + " \"top_logprobs\": [{\"id\", \"text\", \"logprob\"}, ...]}, ...]")
+    boolean json;
+
+    GenerateCommand(Main.Streams io) {
+        super(io);
     }
 
     @Override
-    public String usage() {
-        return "usage: gptneo generate --model SPEC (--prompt TEXT | --prompt-ids 1,2,3) [options]\n" + SAMPLING_USAGE
-                + "  --json                print {\"ids\": [...], \"text\": \"...\", \"finish_reason\": \"...\"} at the end\n"
-                + ModelFlags.USAGE;
-    }
-
-    @Override
-    public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
-        Set<String> valued = new HashSet<>(ModelFlags.VALUED);
-        valued.addAll(SAMPLING_VALUED);
-        valued.addAll(Set.of("--prompt", "--prompt-ids"));
-        Set<String> flags = new HashSet<>(SAMPLING_FLAGS);
-        flags.add("--json");
-        Options options = Options.parse(args, valued, flags);
-        GenerationParams params = params(options);
-        boolean json = options.has("--json");
-        PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
-        try (LoadedModel loaded = ModelFlags.open(options)) {
-            int[] prompt = PromptFlags.promptIds(options, loaded.tokenizer());
-            Collector collector = new Collector(json ? null : stdout);
-            new Generation(loaded, prompt, params, collector).run();
+    public Integer call() throws Exception {
+        GenerationParams params = generation.params();
+        PrintStream stdout = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
+        try (LoadedModel loaded = model.open()) {
+            int[] ids = prompt.promptIds(loaded.tokenizer());
+            Collector collector = new Collector(json ? null : stdout, params.topLogprobs() > 0);
+            new Generation(loaded, ids, params, collector).run();
             if (json) {
                 stdout.println(collector.json());
             } else {
@@ -72,43 +56,40 @@ final class GenerateCommand implements Command {
         return 0;
     }
 
-    /** The generation flags as parameters; a sampling option without --greedy implies --sample. */
-    static GenerationParams params(Options options) throws UsageException {
-        GenerationParams d = GenerationParams.defaults();
-        boolean samplingOption = options.get("--temperature", null) != null || options.get("--top-k", null) != null
-                || options.get("--top-p", null) != null;
-        if (options.has("--greedy") && (options.has("--sample") || samplingOption)) {
-            throw new UsageException("--greedy cannot be combined with --sample, --temperature, --top-k or --top-p");
-        }
-        return new GenerationParams(
-                options.intValue("--max-new-tokens", d.maxNewTokens()),
-                options.intValue("--min-new-tokens", d.minNewTokens()),
-                options.has("--ignore-eos"),
-                options.all("--stop"),
-                options.has("--sample") || samplingOption,
-                options.doubleValue("--temperature", d.temperature()),
-                options.intValue("--top-k", d.topK()),
-                options.doubleValue("--top-p", d.topP()),
-                options.doubleValue("--repetition-penalty", d.repetitionPenalty()),
-                options.longValue("--seed", d.seed()),
-                options.intValue("--top-logprobs", d.topLogprobs()));
-    }
-
     /** Prints text as it becomes final (when streaming) and keeps what the JSON summary needs. */
     private static final class Collector implements GenerationListener {
         private final PrintStream stream;
         private final JsonArray ids = new JsonArray();
+        /** Per token, its logprob and alternatives; null unless --top-logprobs asked for them. */
+        private final JsonArray tokens;
         private final StringBuilder text = new StringBuilder();
         private StopReason reason;
 
-        Collector(PrintStream stream) {
+        Collector(PrintStream stream, boolean logprobs) {
             this.stream = stream;
+            this.tokens = logprobs ? new JsonArray() : null;
         }
 
         @Override
         public void onToken(GeneratedToken token, String textDelta) {
             ids.add(token.id());
+            if (tokens != null) {
+                JsonObject t = candidate(token.id(), token.text(), token.logprob());
+                JsonArray top = new JsonArray();
+                token.top().forEach(alt -> top.add(candidate(alt.id(), alt.text(), alt.logprob())));
+                t.add("top_logprobs", top);
+                tokens.add(t);
+            }
             append(textDelta);
+        }
+
+        /** As the gRPC API's Token and TopLogprob name the fields. */
+        private static JsonObject candidate(int id, String text, float logprob) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", id);
+            o.addProperty("text", text);
+            o.addProperty("logprob", logprob);
+            return o;
         }
 
         @Override
@@ -131,6 +112,9 @@ final class GenerateCommand implements Command {
             o.addProperty("text", text.toString());
             o.addProperty("finish_reason", reason == StopReason.STOP_SEQUENCE ? "stop"
                     : reason.name().toLowerCase(Locale.ROOT));
+            if (tokens != null) {
+                o.add("tokens", tokens);
+            }
             return new Gson().toJson(o);
         }
     }

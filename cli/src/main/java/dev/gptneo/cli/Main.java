@@ -2,22 +2,27 @@ package dev.gptneo.cli;
 
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** Entry point of {@code ./gptneo}: dispatches to the sub-command named by the first argument. */
+/**
+ * Entry point of {@code ./gptneo}: the sub-commands are picocli commands, so each option's
+ * parsing, default and help text come from one declaration.
+ */
 public final class Main {
-    /** Every sub-command, by name: a new one is one class plus one line here. */
-    private static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of(
-            "tokenize", new TokenizeCommand(),
-            "generate", new GenerateCommand(),
-            "logits", new LogitsCommand(),
-            "bench", new BenchCommand(),
-            "client", new ClientCommand(),
-            "serve", new ServeCommand(),
-            "serve-bench", new ServeBenchCommand()));
 
     private Main() {
     }
@@ -31,45 +36,133 @@ public final class Main {
         System.exit(run(args, System.in, System.out, System.err));
     }
 
-    /** Runs the command line against the given streams and returns the exit status. */
+    /**
+     * Runs the command line against the given streams and returns the exit status: 0, 1 for a
+     * failure ({@code error: message}), 2 for a usage error (the message and the usage).
+     */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        if (args.length == 0) {
-            err.print(usage());
-            return 2;
-        }
-        if (args[0].equals("--help") || args[0].equals("-h")) {
-            out.print(usage());
-            return 0;
-        }
-        Command command = COMMANDS.get(args[0]);
-        if (command == null) {
-            err.println("error: unknown sub-command '" + args[0] + "'");
-            err.print(usage());
-            return 2;
-        }
-        List<String> rest = Arrays.asList(args).subList(1, args.length);
-        if (rest.contains("--help") || rest.contains("-h")) {
-            out.print(command.usage());
-            return 0;
-        }
         try {
-            return command.run(rest, in, out);
-        } catch (UsageException e) {
-            err.println("error: " + e.getMessage());
-            err.print(command.usage());
-            return 2;
-        } catch (Exception e) {
-            // Users get the message, not a stack trace: it names the file or line at fault.
-            err.println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
-            return 1;
+            return commandLine(in, out, err).execute(args);
         } finally {
             out.flush();
+            err.flush();
         }
     }
 
-    private static String usage() {
-        StringBuilder text = new StringBuilder("usage: gptneo <sub-command> [options]   (gptneo <sub-command> --help for its options)\n\nsub-commands:\n");
-        COMMANDS.forEach((name, command) -> text.append(String.format("  %-10s %s%n", name, command.summary())));
-        return text.toString();
+    /** Every sub-command, configured to behave as {@code gptneo} always has. */
+    static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
+        Streams io = new Streams(in, out);
+        // Alphabetical: the order of the top-level help's list.
+        CommandLine line = new CommandLine(new TopLevel())
+                .addSubcommand(new BenchCommand(io))
+                .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io)))
+                .addSubcommand(new GenerateCommand(io))
+                .addSubcommand(new LogitsCommand(io))
+                .addSubcommand(new ServeCommand(io))
+                .addSubcommand(new ServeBenchCommand(io))
+                .addSubcommand(new TokenizeCommand(io));
+        // These settings reach every sub-command already added.
+        line.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
+                .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8))
+                .setSeparator(" ")
+                // As before: the last of a repeated option wins, any argument may be a value
+                // (--prompt "-x"), and "@file" is a prompt, not a file to expand.
+                .setOverwrittenOptionsAllowed(true)
+                .setAllowOptionsAsOptionParameters(true)
+                .setExpandAtFiles(false)
+                // Decimal only, as before (picocli's own would read 010 as octal).
+                .registerConverter(Integer.class, Integer::valueOf)
+                .registerConverter(Integer.TYPE, Integer::valueOf)
+                .registerConverter(Long.class, Long::valueOf)
+                .registerConverter(Long.TYPE, Long::valueOf)
+                .setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), message(e)))
+                .setExecutionExceptionHandler((e, command, parsed) -> e instanceof UsageException
+                        ? usageError(command, e.getMessage())
+                        : failure(command, e));
+        // Options in the order they are declared (the important ones first), under gptneo's own headings.
+        forEach(line, command -> command.getCommandSpec().usageMessage()
+                .synopsisHeading("usage: ")
+                .commandListHeading("%nsub-commands:%n")
+                .sortOptions(false)
+                .sortSynopsis(false)
+                .width(100));
+        return line;
+    }
+
+    private static void forEach(CommandLine line, Consumer<CommandLine> action) {
+        action.accept(line);
+        line.getSubcommands().values().forEach(sub -> forEach(sub, action));
+    }
+
+    private static int usageError(CommandLine command, String message) {
+        PrintWriter err = command.getErr();
+        err.println("error: " + message);
+        err.print(command.getUsageMessage());
+        err.flush();
+        return 2;
+    }
+
+    /** Users get the message, not a stack trace: it names the file, flag or line at fault. */
+    private static int failure(CommandLine command, Exception e) {
+        command.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+        command.getErr().flush();
+        return 1;
+    }
+
+    /** Picocli's message, in the words gptneo has always used. */
+    private static String message(ParameterException e) {
+        if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String arg = unmatched.getUnmatched().getFirst();
+            boolean subCommand = !e.getCommandLine().getSubcommands().isEmpty() && !arg.startsWith("-");
+            return (subCommand ? "unknown sub-command '" : "unknown argument '") + arg + "'";
+        }
+        if (e instanceof MissingParameterException missing && !missing.getMissing().isEmpty()) {
+            String name = name(missing.getMissing().getFirst());
+            return e.getMessage().startsWith("Missing required option") ? name + " is required" : name + " needs a value";
+        }
+        if (e.getArgSpec() instanceof OptionSpec option && e.getValue() != null
+                && e.getMessage().startsWith("Invalid value")) {
+            Class<?> type = option.type();
+            if (type == Double.class || type == Double.TYPE) {
+                return option.longestName() + " expects a number, got '" + e.getValue() + "'";
+            }
+            if (type == Integer.class || type == Integer.TYPE || type == Long.class || type == Long.TYPE) {
+                return option.longestName() + " expects an integer, got '" + e.getValue() + "'";
+            }
+        }
+        return e.getMessage();
+    }
+
+    private static String name(ArgSpec arg) {
+        return arg instanceof OptionSpec option ? option.longestName() : arg.paramLabel();
+    }
+
+    /** What a sub-command reads and writes; errors go to stderr through {@link Main}. */
+    record Streams(InputStream in, PrintStream out) {
+    }
+
+    /** {@code -h} and {@code --help} on every command. */
+    static final class HelpFlag {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+        boolean help;
+    }
+
+    @Command(name = "gptneo",
+            customSynopsis = "gptneo <sub-command> [options]   (gptneo <sub-command> --help for its options)")
+    static final class TopLevel implements Callable<Integer> {
+        @Mixin
+        HelpFlag help;
+
+        @Spec
+        CommandSpec spec;
+
+        /** No sub-command: the usage, on stderr, as for any usage error. */
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            err.print(spec.commandLine().getUsageMessage());
+            err.flush();
+            return 2;
+        }
     }
 }

@@ -7,57 +7,66 @@ import dev.gptneo.kernels.DType;
 import dev.gptneo.model.LoadedModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.Iterator;
+import picocli.CommandLine.Option;
 
 /** The options every model-running sub-command shares: which model, on which backend, how. */
 final class ModelFlags {
 
-    /** Options that take a value. */
-    static final Set<String> VALUED = Set.of("--model", "--tokenizer", "--backend", "--threads", "--dtype",
-            "--opencl-platform", "--opencl-device");
+    @Option(names = "--model", required = true, paramLabel = "DIR|synthetic:125m|synthetic:tiny",
+            description = "a Hugging Face GPT-Neo folder, or seeded random weights of that shape (required)")
+    String model;
 
-    static final String USAGE = """
-              --model DIR|synthetic:125m|synthetic:tiny   a Hugging Face GPT-Neo folder, or seeded random weights
-              --tokenizer DIR     vocab.json + merges.txt, or tokenizer.json, to use instead of the model's own
-                                  (default: the model folder's files, else the built-in GPT-2 tokenizer)
-              --backend NAME      %s (default: the fastest available)
-              --threads N         CPU worker threads (default: all cores)
-              --dtype f32|bf16|f16|q8   synthetic weights' format; q8 quantizes any model's matrices at load
-              --opencl-platform I, --opencl-device I   OpenCL device choice (default: first GPU, else first device)
-            """.formatted(String.join(", ", Backends.names()));
+    @Option(names = "--tokenizer", paramLabel = "DIR",
+            description = "vocab.json + merges.txt, or tokenizer.json, to use instead of the model's own"
+                    + " (default: the model folder's files, else the built-in GPT-2 tokenizer)")
+    Path tokenizer;
 
-    private ModelFlags() {
+    @Option(names = "--backend", paramLabel = "NAME", completionCandidates = BackendNames.class,
+            description = "${COMPLETION-CANDIDATES} (default: the fastest available)")
+    String backend;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all cores)")
+    int threads = BackendOptions.DEFAULTS.threads();
+
+    @Option(names = "--dtype", paramLabel = "f32|bf16|f16|q8",
+            description = "synthetic weights' format; q8 quantizes any model's matrices at load"
+                    + " (default: f32 for synthetic weights, a folder's stored format)")
+    String dtype;
+
+    @Option(names = "--opencl-platform", paramLabel = "I",
+            description = "OpenCL platform index (default: the first GPU's, else the first device's)")
+    int openclPlatform = BackendOptions.DEFAULTS.openclPlatform();
+
+    @Option(names = "--opencl-device", paramLabel = "I",
+            description = "OpenCL device index in the platform (default: the first GPU, else the first device)")
+    int openclDevice = BackendOptions.DEFAULTS.openclDevice();
+
+    /** The backend names, listed in the help as they are registered. */
+    static final class BackendNames implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Backends.names().iterator();
+        }
     }
 
-    static BackendOptions backendOptions(Options options) throws UsageException {
-        return new BackendOptions(options.intValue("--threads", 0),
-                options.intValue("--opencl-platform", -1), options.intValue("--opencl-device", -1));
+    BackendOptions backendOptions() {
+        return new BackendOptions(threads, openclPlatform, openclDevice);
     }
 
-    static Backend backend(Options options) throws UsageException {
-        return Backends.create(options.get("--backend", null), backendOptions(options));
-    }
-
-    static DType dtype(Options options) {
-        String name = options.get("--dtype", null);
-        return name == null ? null : DType.fromUserName(name);
-    }
-
-    /** The {@code --tokenizer} folder, or null for the model's own tokenizer. */
-    static Path tokenizerDir(Options options) {
-        String dir = options.get("--tokenizer", null);
-        return dir == null ? null : Path.of(dir);
+    /** The --dtype asked for, or null for the model's default. */
+    DType dtype() {
+        return dtype == null ? null : DType.fromUserName(dtype);
     }
 
     /** Opens the model on a new backend; closing the result closes both. */
-    static LoadedModel open(Options options) throws UsageException, IOException {
-        String spec = options.required("--model");
-        DType dtype = dtype(options);
-        Backend backend = backend(options);
+    LoadedModel open() throws IOException {
+        DType format = dtype();
+        Backend created = Backends.create(backend, backendOptions());
         try {
-            return LoadedModel.open(spec, tokenizerDir(options), backend, dtype);
+            return LoadedModel.open(model, tokenizer, created, format);
         } catch (IOException | RuntimeException e) {
-            backend.close();
+            created.close();
             throw e;
         }
     }

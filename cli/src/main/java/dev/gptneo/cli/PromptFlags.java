@@ -2,28 +2,31 @@ package dev.gptneo.cli;
 
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
+import picocli.CommandLine.Option;
 
 /** {@code --prompt TEXT} or {@code --prompt-ids 1,2,3}: exactly one of them. */
 final class PromptFlags {
 
-    private PromptFlags() {
-    }
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "the prompt as text (this or --prompt-ids; default: none)")
+    String text;
+
+    @Option(names = "--prompt-ids", paramLabel = "1,2,3",
+            description = "the prompt as comma-separated token ids (this or --prompt; default: none)")
+    String ids;
 
     /** The prompt as given: its text, or else its ids. */
     record Prompt(String text, int[] ids) {
     }
 
-    static Prompt prompt(Options options) throws UsageException {
-        String text = options.get("--prompt", null);
-        String ids = options.get("--prompt-ids", null);
+    Prompt prompt() throws UsageException {
         if ((text == null) == (ids == null)) {
             throw new UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
         }
         return new Prompt(text, ids == null ? null : parseIds(ids));
     }
 
-    static int[] promptIds(Options options, Gpt2Tokenizer tokenizer) throws UsageException {
-        Prompt prompt = prompt(options);
+    int[] promptIds(Gpt2Tokenizer tokenizer) throws UsageException {
+        Prompt prompt = prompt();
         return prompt.text() != null ? tokenizer.encode(prompt.text()) : prompt.ids();
     }
 

@@ -2,6 +2,7 @@ package dev.gptneo.cli;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import dev.gptneo.bench.model.Stats;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.engine.CompletionCollector;
 import dev.gptneo.model.engine.GenerationEngine;
@@ -17,47 +18,48 @@ import dev.gptneo.server.ServerModules;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code gptneo serve-bench}: what streaming over gRPC costs. The same greedy generation runs
  * alternately in-process (straight into the engine) and as a Generate stream over loopback Netty,
  * and the median tokens/s of each are compared.
  */
-final class ServeBenchCommand implements Command {
+@Command(name = "serve-bench", description = {"measure gRPC streaming tokens/s against the same generation in-process",
+        "Starts the server on 127.0.0.1 (a free port), then alternates the same greedy generation of --tokens tokens"
+                + " in-process and over gRPC, --runs times each, and prints the median and the best tokens/s of both."})
+final class ServeBenchCommand extends SubCommand {
 
     private static final String PROMPT = "The quick brown fox jumps over the lazy dog because";
 
-    @Override
-    public String summary() {
-        return "measure gRPC streaming tokens/s against the same generation in-process";
+    @Option(names = "--model", paramLabel = "SPEC", description = "as for serve (default: ${DEFAULT-VALUE})")
+    String model = "synthetic:tiny";
+
+    @Option(names = "--backend", paramLabel = "NAME", completionCandidates = ModelFlags.BackendNames.class,
+            description = "${COMPLETION-CANDIDATES} (default: the fastest available)")
+    String backend;
+
+    @Option(names = "--tokens", paramLabel = "N", description = "tokens each generation makes (default: ${DEFAULT-VALUE})")
+    int tokens = 100;
+
+    @Option(names = "--runs", paramLabel = "N", description = "timed runs of each path (default: ${DEFAULT-VALUE})")
+    int runs = 7;
+
+    ServeBenchCommand(Main.Streams io) {
+        super(io);
     }
 
     @Override
-    public String usage() {
-        return """
-                usage: gptneo serve-bench [--model synthetic:tiny] [--backend B] [--tokens 100] [--runs 7]
-                  Starts the server on 127.0.0.1 (a free port), then alternates the same greedy
-                  generation of --tokens tokens in-process and over gRPC, --runs times each, and
-                  prints the median and the best tokens/s of both.
-                """;
-    }
-
-    @Override
-    public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
-        Options options = Options.parse(args, Set.of("--model", "--backend", "--tokens", "--runs"), Set.of());
-        ServerConfig config = ServerConfig.defaults(options.get("--model", "synthetic:tiny"))
-                .withBackend(options.get("--backend", null))
-                .withPorts("127.0.0.1", 0, -1);
-        int tokens = options.intValue("--tokens", 100);
-        int runs = options.intValue("--runs", 7);
+    public Integer call() throws Exception {
+        ServerConfig config = ServerConfig.builder(model)
+                .backend(backend)
+                .host("127.0.0.1").port(0).metricsPort(-1)
+                .build();
         Injector injector = Guice.createInjector(ServerModules.production(config));
         GptNeoServer server = injector.getInstance(GptNeoServer.class).start();
         ManagedChannel channel = null;
@@ -76,12 +78,12 @@ final class ServeBenchCommand implements Command {
                 local[i] = inProcess(engine, prompt, tokens);
                 remote[i] = overGrpc(stub, prompt, tokens);
             }
-            PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+            PrintStream print = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
             print.printf("model %s, %d prompt + %d new tokens, %d alternating runs; tokens/s median (best)%n",
                     config.model(), prompt.length, tokens, runs);
-            print.printf("in-process:           %8.1f (%.1f)%n", median(local), best(local));
-            print.printf("gRPC stream loopback: %8.1f (%.1f)  = %.1f%% (%.1f%%) of in-process%n", median(remote),
-                    best(remote), 100 * median(remote) / median(local), 100 * best(remote) / best(local));
+            print.printf("in-process:           %8.1f (%.1f)%n", Stats.median(local), best(local));
+            print.printf("gRPC stream loopback: %8.1f (%.1f)  = %.1f%% (%.1f%%) of in-process%n", Stats.median(remote),
+                    best(remote), 100 * Stats.median(remote) / Stats.median(local), 100 * best(remote) / best(local));
         } finally {
             if (channel != null) {
                 channel.shutdownNow();
@@ -93,7 +95,7 @@ final class ServeBenchCommand implements Command {
 
     private static double inProcess(GenerationEngine engine, int[] prompt, int tokens) throws Exception {
         CompletionCollector collector = new CompletionCollector();
-        GenerationParams params = new GenerationParams(tokens, 0, true, List.of(), false, 1, 50, 1, 1, 0, 0);
+        GenerationParams params = GenerationParams.builder().maxNewTokens(tokens).ignoreEos(true).build();
         long start = System.nanoTime();
         engine.submit(prompt, params, collector);
         int generated = collector.result().get(10, TimeUnit.MINUTES).tokens().size();
@@ -115,11 +117,5 @@ final class ServeBenchCommand implements Command {
     /** The least disturbed run: on a shared machine, noise only ever slows a run down. */
     private static double best(double[] values) {
         return Arrays.stream(values).max().orElseThrow();
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

@@ -4,40 +4,45 @@ import com.google.inject.Guice;
 import dev.gptneo.server.GptNeoServer;
 import dev.gptneo.server.ServerConfig;
 import dev.gptneo.server.ServerModules;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code gptneo serve}: the streaming gRPC server, until SIGTERM or Ctrl-C. */
-final class ServeCommand implements Command {
+@Command(name = "serve", description = "serve the gptneo.v1 gRPC API (streaming generation, health, reflection, metrics)")
+final class ServeCommand extends SubCommand {
 
-    static final Set<String> OPTIONS = Options.union(ModelFlags.VALUED,
-            Set.of("--host", "--port", "--metrics-port", "--max-concurrent", "--grace-seconds"));
+    @Mixin
+    ModelFlags model;
 
-    @Override
-    public String summary() {
-        return "serve the gptneo.v1 gRPC API (streaming generation, health, reflection, metrics)";
+    @Option(names = "--host", paramLabel = "H", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host = ServerConfig.DEFAULT_HOST;
+
+    @Option(names = "--port", paramLabel = "N", description = "gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    int port = ServerConfig.DEFAULT_PORT;
+
+    @Option(names = "--metrics-port", paramLabel = "N",
+            description = "Prometheus metrics at http://HOST:N/metrics; -1: off (default: ${DEFAULT-VALUE})")
+    int metricsPort = ServerConfig.DEFAULT_METRICS_PORT;
+
+    @Option(names = "--max-concurrent", paramLabel = "N",
+            description = "generations at once; more are refused with RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE})")
+    int maxConcurrent = ServerConfig.DEFAULT_MAX_CONCURRENT;
+
+    @Option(names = "--grace-seconds", paramLabel = "N",
+            description = "on SIGTERM, how long running generations may finish (default: ${DEFAULT-VALUE})")
+    int graceSeconds = ServerConfig.DEFAULT_GRACE_SECONDS;
+
+    ServeCommand(Main.Streams io) {
+        super(io);
     }
 
     @Override
-    public String usage() {
-        return """
-                usage: gptneo serve --model SPEC [options]
-                  --host H             address to listen on (default 0.0.0.0)
-                  --port N             gRPC port (default 50051; 0 picks a free one)
-                  --metrics-port N     Prometheus metrics at http://HOST:N/metrics (default 9464; -1: off)
-                  --max-concurrent N   generations at once; more are refused with RESOURCE_EXHAUSTED (default 4)
-                  --grace-seconds N    on SIGTERM, how long running generations may finish (default 10)
-                """ + ModelFlags.USAGE;
-    }
-
-    @Override
-    public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
-        ServerConfig config = config(Options.parse(args, OPTIONS, Set.of()));
+    public Integer call() throws Exception {
+        ServerConfig config = config();
         GptNeoServer server = Guice.createInjector(ServerModules.production(config)).getInstance(GptNeoServer.class).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -47,7 +52,7 @@ final class ServeCommand implements Command {
             }
         }, "gptneo-shutdown"));
         server.load();
-        PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         // The backend chosen was logged when it was created.
         log.println("gptneo serving " + config.model() + " at " + config.host() + ":"
                 + server.port() + (server.metricsPort() < 0 ? "" : ", metrics at :" + server.metricsPort() + "/metrics"));
@@ -55,20 +60,19 @@ final class ServeCommand implements Command {
         return 0;
     }
 
-    static ServerConfig config(Options options) throws UsageException {
-        ServerConfig defaults = ServerConfig.defaults(options.required("--model"));
+    ServerConfig config() throws UsageException {
         try {
-            return defaults
-                    .withBackend(options.get("--backend", defaults.backend()))
-                    .withPorts(options.get("--host", defaults.host()),
-                            options.intValue("--port", defaults.port()),
-                            options.intValue("--metrics-port", defaults.metricsPort()))
-                    .withLimits(options.intValue("--max-concurrent", defaults.maxConcurrent()),
-                            Duration.ofSeconds(options.intValue("--grace-seconds",
-                                    (int) defaults.shutdownGrace().toSeconds())),
-                            defaults.streamBuffer())
-                    .withCompute(ModelFlags.dtype(options), ModelFlags.backendOptions(options))
-                    .withTokenizer(ModelFlags.tokenizerDir(options));
+            return ServerConfig.builder(model.model)
+                    .backend(model.backend)
+                    .host(host)
+                    .port(port)
+                    .metricsPort(metricsPort)
+                    .maxConcurrent(maxConcurrent)
+                    .shutdownGrace(Duration.ofSeconds(graceSeconds))
+                    .dtype(model.dtype())
+                    .backendOptions(model.backendOptions())
+                    .tokenizer(model.tokenizer)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -11,50 +11,47 @@ import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.StringReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Set;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code gptneo tokenize}: JSON lines {@code {"text": ...}} on stdin → {@code {"ids": [...]}} lines on stdout. */
-final class TokenizeCommand implements Command {
+@Command(name = "tokenize", description = {"encode {\"text\": ...} JSON lines from stdin to {\"ids\": [...]} lines",
+        "Reads one JSON object {\"text\": \"...\"} a line on stdin and writes {\"ids\": [...]} a line on stdout,"
+                + " in order."})
+final class TokenizeCommand extends SubCommand {
 
-    @Override
-    public String summary() {
-        return "encode {\"text\": ...} JSON lines from stdin to {\"ids\": [...]} lines";
+    @Option(names = "--model", paramLabel = "DIR", description = "the tokenizer of this model folder (default: none, see --tokenizer)")
+    String model;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR",
+            description = "vocab.json + merges.txt, or tokenizer.json (default: the model folder's files, else"
+                    + " the built-in GPT-2 tokenizer)")
+    Path tokenizer;
+
+    @Option(names = "--ordinary", description = "encode <|endoftext|> as plain text, not as the special token")
+    boolean ordinary;
+
+    TokenizeCommand(Main.Streams io) {
+        super(io);
     }
 
     @Override
-    public String usage() {
-        return """
-                usage: gptneo tokenize [--model DIR | --tokenizer DIR] [--ordinary]
-                  Reads one JSON object {"text": "..."} a line on stdin and writes {"ids": [...]}
-                  a line on stdout, in order.
-                  --model DIR       the tokenizer of this model (see --tokenizer)
-                  --tokenizer DIR   vocab.json + merges.txt, or tokenizer.json (default: the model
-                                    folder's files, else the built-in GPT-2 tokenizer)
-                  --ordinary        encode <|endoftext|> as plain text, not as the special token
-                """;
-    }
-
-    @Override
-    public int run(List<String> args, InputStream in, OutputStream out) throws Exception {
-        Options options = Options.parse(args, Set.of("--model", "--tokenizer"), Set.of("--ordinary"));
-        Gpt2Tokenizer tokenizer = LoadedModel.tokenizer(options.get("--model", null), ModelFlags.tokenizerDir(options));
-        boolean ordinary = options.has("--ordinary");
-        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+    public Integer call() throws Exception {
+        Gpt2Tokenizer vocabulary = LoadedModel.tokenizer(model, tokenizer);
+        BufferedReader lines = new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8));
+        Writer writer = new BufferedWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8));
         try {
             int lineNo = 0;
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 lineNo++;
                 String text = textOf(line, lineNo);
-                writer.write(idsJson(ordinary ? tokenizer.encodeOrdinary(text) : tokenizer.encode(text)));
+                writer.write(idsJson(ordinary ? vocabulary.encodeOrdinary(text) : vocabulary.encode(text)));
                 if (!lines.ready()) {
                     writer.flush(); // an interactive caller sees each answer before sending the next line
                 }

@@ -7,18 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.proto.v1.GenerateRequest;
 import dev.gptneo.proto.v1.SamplingParams.Decoding;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** The remote generation reads the same flags as the local one, into the wire request. */
 class ClientCommandTest {
 
+    /** The request {@code client generate} would send for {@code args}; the target is not contacted. */
     private static GenerateRequest request(String... args) throws UsageException {
-        Set<String> valued = new HashSet<>(GenerateCommand.SAMPLING_VALUED);
-        valued.addAll(Set.of("--prompt", "--prompt-ids"));
-        return ClientCommand.request(Options.parse(List.of(args), valued, GenerateCommand.SAMPLING_FLAGS)).toProto();
+        CommandLine line = Main.commandLine(null, System.out, System.err);
+        line.parseArgs(Stream.concat(Stream.of("client", "generate", "--target", "localhost:1"), Stream.of(args))
+                .toArray(String[]::new));
+        ClientCommand.Generate command = line.getSubcommands().get("client").getSubcommands().get("generate").getCommand();
+        return command.request().toProto();
     }
 
     @Test

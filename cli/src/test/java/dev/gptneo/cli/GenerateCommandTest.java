@@ -77,6 +77,36 @@ class GenerateCommandTest {
     }
 
     @Test
+    void topLogprobsAddTokensToTheJson() {
+        int status = run("generate", "--model", FIXTURE.toString(), "--prompt-ids", PROMPT_IDS,
+                "--max-new-tokens", "3", "--ignore-eos", "--json", "--top-logprobs", "2", "--backend", "scalar");
+        assertEquals(0, status, err.toString());
+        JsonObject json = JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+        assertEquals("[29220,49008,39433]", json.get("ids").toString());
+        assertEquals("length", json.get("finish_reason").getAsString());
+        var tokens = json.getAsJsonArray("tokens");
+        assertEquals(3, tokens.size());
+        for (int i = 0; i < tokens.size(); i++) {
+            JsonObject token = tokens.get(i).getAsJsonObject();
+            assertEquals(json.getAsJsonArray("ids").get(i).getAsInt(), token.get("id").getAsInt());
+            var top = token.getAsJsonArray("top_logprobs");
+            assertEquals(2, top.size(), token.toString());
+            // Greedy: the token is the most likely one, and the alternatives come most likely first.
+            assertEquals(token.get("id").getAsInt(), top.get(0).getAsJsonObject().get("id").getAsInt());
+            assertTrue(token.get("logprob").getAsFloat() < 0, token.toString());
+            assertTrue(top.get(0).getAsJsonObject().get("logprob").getAsFloat()
+                    >= top.get(1).getAsJsonObject().get("logprob").getAsFloat(), token.toString());
+        }
+    }
+
+    @Test
+    void withoutTopLogprobsTheJsonHasNoTokens() {
+        assertEquals(0, run("generate", "--model", FIXTURE.toString(), "--prompt-ids", PROMPT_IDS,
+                "--max-new-tokens", "2", "--json", "--backend", "scalar"), err.toString());
+        assertFalse(JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject().has("tokens"));
+    }
+
+    @Test
     void streamsPlainTextAndStopsAtAStopString() {
         String text = CASE.greedyNewText();
         String stop = "topping";

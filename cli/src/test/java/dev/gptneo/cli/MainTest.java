@@ -96,6 +96,25 @@ class MainTest {
     }
 
     @Test
+    void usageErrorsKeepTheirOneLineMessages() {
+        assertEquals(2, run("", "tokenize", "--model"));
+        assertTrue(err.toString().startsWith("error: --model needs a value\nusage: gptneo tokenize"), err.toString());
+        err.reset();
+        assertEquals(2, run("", "tokenize", "--bogus"));
+        assertTrue(err.toString().startsWith("error: unknown argument '--bogus'\n"), err.toString());
+        err.reset();
+        assertEquals(2, run("", "generate", "--model", "synthetic:tiny", "--prompt", "x", "--top-k", "many"));
+        assertTrue(err.toString().startsWith("error: --top-k expects an integer, got 'many'\n"), err.toString());
+        err.reset();
+        assertEquals(2, run("", "frobnicate"));
+        assertTrue(err.toString().startsWith("error: unknown sub-command 'frobnicate'\nusage: gptneo"), err.toString());
+        err.reset();
+        assertEquals(2, run(""));
+        assertTrue(err.toString().startsWith("usage: gptneo <sub-command>"), err.toString());
+        assertEquals("", out.toString());
+    }
+
+    @Test
     void helpListsSubCommands() {
         assertEquals(0, run("", "--help"));
         assertTrue(out.toString().contains("tokenize"), out.toString());

@@ -5,19 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.gptneo.server.ServerConfig;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** {@code serve}'s options reach the server's configuration. */
 class ServeCommandTest {
 
-    private static ServerConfig config(String... args) throws UsageException {
-        return ServeCommand.config(Options.parse(List.of(args), ServeCommand.OPTIONS, Set.of()));
+    private static ServerConfig config(String... args) throws Exception {
+        CommandLine line = Main.commandLine(null, System.out, System.err);
+        String[] all = new String[args.length + 1];
+        all[0] = "serve";
+        System.arraycopy(args, 0, all, 1, args.length);
+        line.parseArgs(all);
+        ServeCommand command = line.getSubcommands().get("serve").getCommand();
+        return command.config();
     }
 
     @Test
-    void tokenizerFolderIsPassedOn() throws UsageException {
+    void tokenizerFolderIsPassedOn() throws Exception {
         assertEquals(Path.of("/models/tok"), config("--model", "synthetic:tiny", "--tokenizer", "/models/tok").tokenizer());
         assertNull(config("--model", "synthetic:tiny").tokenizer());
     }

@@ -30,9 +30,10 @@ final class LoopbackServer implements AutoCloseable {
     private boolean stopped;
 
     private LoopbackServer(int maxConcurrent, ServerInterceptor... interceptors) throws Exception {
-        ServerConfig config = ServerConfig.defaults(Fixtures.checkpoint("tiny-gpt-neo").toString())
-                .withPorts("127.0.0.1", 0, -1)
-                .withLimits(maxConcurrent, Duration.ZERO, 4);
+        ServerConfig config = ServerConfig.builder(Fixtures.checkpoint("tiny-gpt-neo").toString())
+                .host("127.0.0.1").port(0).metricsPort(-1)
+                .maxConcurrent(maxConcurrent).shutdownGrace(Duration.ZERO).streamBuffer(4)
+                .build();
         AbstractModule intercepted = new AbstractModule() {
             @Provides
             ServerBuilder<?> transport() {

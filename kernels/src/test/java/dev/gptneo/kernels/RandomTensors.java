@@ -2,15 +2,10 @@ package dev.gptneo.kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Random;
 
 /** Random host tensors in any checkpoint format, for comparing backends. */
 public final class RandomTensors {
-
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private RandomTensors() {
     }
@@ -27,14 +22,7 @@ public final class RandomTensors {
     /** {@code values} (row-major) stored as {@code dtype}. */
     public static HostTensor host(DType dtype, int rows, int cols, float[] values) {
         MemorySegment data = Arena.ofAuto().allocate((long) values.length * dtype.bytes());
-        for (int i = 0; i < values.length; i++) {
-            switch (dtype) {
-                case F32 -> data.setAtIndex(F32, i, values[i]);
-                case F16 -> data.setAtIndex(U16, i, Float.floatToFloat16(values[i]));
-                case BF16 -> data.setAtIndex(U16, i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
-                case Q8_0 -> throw new IllegalArgumentException("Q8_0 is not a host format");
-            }
-        }
+        dtype.encode(values, data);
         return new HostTensor("random", dtype, rows, cols, data);
     }
 

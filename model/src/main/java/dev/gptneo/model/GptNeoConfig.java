@@ -44,10 +44,6 @@ public record GptNeoConfig(
         return localLayers.size();
     }
 
-    public int headDim() {
-        return hidden / heads;
-    }
-
     /** The attention window of a layer: 0 for global layers. */
     public int window(int layer) {
         return localLayers.get(layer) ? windowSize : 0;

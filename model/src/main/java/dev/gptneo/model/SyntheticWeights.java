@@ -4,8 +4,6 @@ import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -18,8 +16,6 @@ import java.util.SplittableRandom;
  */
 public final class SyntheticWeights implements WeightSource {
 
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final float HALF_WIDTH = (float) (0.02 * Math.sqrt(3));
 
     private final long seed;
@@ -56,12 +52,7 @@ public final class SyntheticWeights implements WeightSource {
         float width = shape.length == 2 ? HALF_WIDTH : HALF_WIDTH / 4;
         for (long i = 0; i < count; i++) {
             float value = center + (float) (random.nextDouble() * 2 - 1) * width;
-            switch (dtype) {
-                case F32 -> data.setAtIndex(F32, i, value);
-                case F16 -> data.setAtIndex(U16, i, Float.floatToFloat16(value));
-                case BF16 -> data.setAtIndex(U16, i, (short) (Float.floatToRawIntBits(value) >>> 16));
-                default -> throw new AssertionError(dtype);
-            }
+            dtype.store(data, i, value);
         }
         return new HostTensor(name, dtype, rows, cols, data);
     }

@@ -73,7 +73,7 @@ public final class GptNeoServer {
     public void load() throws InterruptedException, ExecutionException, TimeoutException {
         GenerationEngine loaded = engineProvider.get();
         CompletionCollector warmUp = new CompletionCollector();
-        loaded.submit(new int[] {0}, GenerationParams.defaults().withMaxNewTokens(2), warmUp);
+        loaded.submit(new int[] {0}, GenerationParams.builder().maxNewTokens(2).build(), warmUp);
         warmUp.result().get(WARM_UP_LIMIT.toSeconds(), TimeUnit.SECONDS);
         engine = loaded;
         state.markServing();

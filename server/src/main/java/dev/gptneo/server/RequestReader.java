@@ -66,18 +66,30 @@ final class RequestReader {
         if (request.getRequestId().length() > MAX_REQUEST_ID_LENGTH) {
             violations.add(new Violation("request_id", "must be at most " + MAX_REQUEST_ID_LENGTH + " characters"));
         }
-        GenerationParams params = new GenerationParams(
-                stopping.hasMaxNewTokens() ? stopping.getMaxNewTokens() : GenerationParams.DEFAULT_MAX_NEW_TOKENS,
-                stopping.getMinNewTokens(),
-                stopping.getIgnoreEos(),
-                stopping.getStopList(),
-                sample,
-                sample && temperatureValid ? temperature : 1.0,
-                sampling.hasTopK() ? sampling.getTopK() : 50,
-                sampling.hasTopP() ? sampling.getTopP() : 1.0,
-                sampling.hasRepetitionPenalty() ? sampling.getRepetitionPenalty() : 1.0,
-                sampling.hasSeed() ? sampling.getSeed() : ThreadLocalRandom.current().nextLong(),
-                request.getTopLogprobs());
+        GenerationParams.Builder builder = GenerationParams.builder()
+                .minNewTokens(stopping.getMinNewTokens())
+                .ignoreEos(stopping.getIgnoreEos())
+                .stop(stopping.getStopList())
+                .sample(sample)
+                .seed(sampling.hasSeed() ? sampling.getSeed() : ThreadLocalRandom.current().nextLong())
+                .topLogprobs(request.getTopLogprobs());
+        // Unset fields keep the model's defaults; an invalid temperature was reported above.
+        if (stopping.hasMaxNewTokens()) {
+            builder.maxNewTokens(stopping.getMaxNewTokens());
+        }
+        if (sample && temperatureValid) {
+            builder.temperature(temperature);
+        }
+        if (sampling.hasTopK()) {
+            builder.topK(sampling.getTopK());
+        }
+        if (sampling.hasTopP()) {
+            builder.topP(sampling.getTopP());
+        }
+        if (sampling.hasRepetitionPenalty()) {
+            builder.repetitionPenalty(sampling.getRepetitionPenalty());
+        }
+        GenerationParams params = builder.build();
         for (Violation v : Generation.violations(model.model(), prompt, params)) {
             violations.add(new Violation(fieldPath(v.field(), request.getPromptCase()), v.description()));
         }

@@ -19,8 +19,8 @@ import java.time.Duration;
  * @param shutdownGrace how long running generations may go on after shutdown begins
  * @param streamBuffer responses a Generate call queues for a reader that has fallen behind
  *     before its generation pauses
- * @param tokenizer a tokenizer folder to use instead of the model's own; null for the model's
- *     files, else the built-in GPT-2 tokenizer
+ * @param tokenizer a folder of tokenizer files to use instead of the model's own; null: the
+ *     model folder's files, else the built-in GPT-2 tokenizer
  */
 public record ServerConfig(
         String model,
@@ -35,8 +35,12 @@ public record ServerConfig(
         int streamBuffer,
         Path tokenizer) {
 
+    public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 50051;
     public static final int DEFAULT_METRICS_PORT = 9464;
+    public static final int DEFAULT_MAX_CONCURRENT = 4;
+    public static final int DEFAULT_GRACE_SECONDS = 10;
+    public static final int DEFAULT_STREAM_BUFFER = 16;
 
     public ServerConfig {
         if (maxConcurrent < 1) {
@@ -47,34 +51,86 @@ public record ServerConfig(
         }
     }
 
-    /** Serving {@code model} on the fastest backend available, with the default ports and limits. */
-    public static ServerConfig defaults(String model) {
-        return new ServerConfig(model, null, null, BackendOptions.DEFAULTS, "0.0.0.0", DEFAULT_PORT, DEFAULT_METRICS_PORT, 4,
-                Duration.ofSeconds(10), 16, null);
+    /**
+     * Serving {@code model} on the fastest backend available, with the default ports and limits
+     * unless set otherwise; {@link Builder#build} validates.
+     */
+    public static Builder builder(String model) {
+        return new Builder(model);
     }
 
-    public ServerConfig withBackend(String name) {
-        return new ServerConfig(model, name, dtype, backendOptions, host, port, metricsPort, maxConcurrent, shutdownGrace,
-                streamBuffer, tokenizer);
-    }
+    /** The fields by name, from the defaults. */
+    public static final class Builder {
+        private final String model;
+        private String backend;
+        private DType dtype;
+        private BackendOptions backendOptions = BackendOptions.DEFAULTS;
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private int metricsPort = DEFAULT_METRICS_PORT;
+        private int maxConcurrent = DEFAULT_MAX_CONCURRENT;
+        private Duration shutdownGrace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
+        private int streamBuffer = DEFAULT_STREAM_BUFFER;
+        private Path tokenizer;
 
-    public ServerConfig withPorts(String listenHost, int grpcPort, int metrics) {
-        return new ServerConfig(model, backend, dtype, backendOptions, listenHost, grpcPort, metrics, maxConcurrent,
-                shutdownGrace, streamBuffer, tokenizer);
-    }
+        private Builder(String model) {
+            this.model = model;
+        }
 
-    public ServerConfig withLimits(int concurrent, Duration grace, int buffer) {
-        return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, concurrent, grace, buffer,
-                tokenizer);
-    }
+        public Builder backend(String name) {
+            this.backend = name;
+            return this;
+        }
 
-    public ServerConfig withCompute(DType format, BackendOptions options) {
-        return new ServerConfig(model, backend, format, options, host, port, metricsPort, maxConcurrent,
-                shutdownGrace, streamBuffer, tokenizer);
-    }
+        public Builder dtype(DType format) {
+            this.dtype = format;
+            return this;
+        }
 
-    public ServerConfig withTokenizer(Path folder) {
-        return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, maxConcurrent,
-                shutdownGrace, streamBuffer, folder);
+        public Builder backendOptions(BackendOptions options) {
+            this.backendOptions = options;
+            return this;
+        }
+
+        public Builder host(String listenHost) {
+            this.host = listenHost;
+            return this;
+        }
+
+        public Builder port(int grpcPort) {
+            this.port = grpcPort;
+            return this;
+        }
+
+        public Builder metricsPort(int metrics) {
+            this.metricsPort = metrics;
+            return this;
+        }
+
+        public Builder maxConcurrent(int concurrent) {
+            this.maxConcurrent = concurrent;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration grace) {
+            this.shutdownGrace = grace;
+            return this;
+        }
+
+        public Builder streamBuffer(int responses) {
+            this.streamBuffer = responses;
+            return this;
+        }
+
+        public Builder tokenizer(Path folder) {
+            this.tokenizer = folder;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the flag at fault, as the record's constructor does */
+        public ServerConfig build() {
+            return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, maxConcurrent,
+                    shutdownGrace, streamBuffer, tokenizer);
+        }
     }
 }

@@ -17,11 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The configured tokenizer folder reaches the model the server opens. */
 class ModelModuleTest {
-    private static final ServerConfig FIXTURE = ServerConfig.defaults(Fixtures.checkpoint("tiny-gpt-neo").toString());
+    private static final String FIXTURE = Fixtures.checkpoint("tiny-gpt-neo").toString();
 
     @Test
     void withoutATokenizerFolderTheFixtureGetsTheBuiltInTokenizer() {
-        try (LoadedModel model = new ModelModule().model(FIXTURE, new ScalarBackend())) {
+        try (LoadedModel model = new ModelModule().model(ServerConfig.builder(FIXTURE).build(), new ScalarBackend())) {
             assertSame(Gpt2Tokenizer.gpt2(), model.tokenizer());
         }
     }
@@ -30,7 +30,7 @@ class ModelModuleTest {
     void theTokenizerFolderIsLoaded(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("vocab.json"), Fixtures.gpt2File("vocab.json"));
         Files.write(dir.resolve("merges.txt"), Fixtures.gpt2File("merges.txt"));
-        try (LoadedModel model = new ModelModule().model(FIXTURE.withTokenizer(dir), new ScalarBackend())) {
+        try (LoadedModel model = new ModelModule().model(ServerConfig.builder(FIXTURE).tokenizer(dir).build(), new ScalarBackend())) {
             assertNotSame(Gpt2Tokenizer.gpt2(), model.tokenizer());
         }
     }
@@ -38,7 +38,7 @@ class ModelModuleTest {
     @Test
     void aBadTokenizerFolderIsNamed(@TempDir Path dir) {
         var e = assertThrows(UncheckedIOException.class,
-                () -> new ModelModule().model(FIXTURE.withTokenizer(dir), new ScalarBackend()));
+                () -> new ModelModule().model(ServerConfig.builder(FIXTURE).tokenizer(dir).build(), new ScalarBackend()));
         assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     }
 }

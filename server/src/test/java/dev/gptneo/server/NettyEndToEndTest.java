@@ -32,7 +32,7 @@ class NettyEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        ServerConfig config = TestServer.config(2, Duration.ZERO).withPorts("127.0.0.1", 0, 0);
+        ServerConfig config = TestServer.configBuilder(2, Duration.ZERO).metricsPort(0).build();
         var injector = Guice.createInjector(ServerModules.production(config));
         server = injector.getInstance(GptNeoServer.class).start();
         server.load();

@@ -45,10 +45,15 @@ final class TestServer implements AutoCloseable {
 
     /** The tiny fixture with {@code maxConcurrent} slots, a 4-response stream buffer and the given grace. */
     static ServerConfig config(int maxConcurrent, Duration grace) {
-        return ServerConfig.defaults(Fixtures.checkpoint("tiny-gpt-neo").toString())
-                .withBackend("scalar")
-                .withPorts("127.0.0.1", 0, -1)
-                .withLimits(maxConcurrent, grace, 4);
+        return configBuilder(maxConcurrent, grace).build();
+    }
+
+    /** {@link #config}'s settings, to change some before building. */
+    static ServerConfig.Builder configBuilder(int maxConcurrent, Duration grace) {
+        return ServerConfig.builder(Fixtures.checkpoint("tiny-gpt-neo").toString())
+                .backend("scalar")
+                .host("127.0.0.1").port(0).metricsPort(-1)
+                .maxConcurrent(maxConcurrent).shutdownGrace(grace).streamBuffer(4);
     }
 
     /** Started and loaded: SERVING. */

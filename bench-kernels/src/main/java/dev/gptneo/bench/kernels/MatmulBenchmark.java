@@ -8,7 +8,6 @@ import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -81,12 +80,7 @@ public class MatmulBenchmark {
         MemorySegment data = arena.allocate(count * format.bytes(), 64);
         SplittableRandom random = new SplittableRandom(7);
         for (long i = 0; i < count; i++) {
-            float v = (float) random.nextDouble(-0.05, 0.05);
-            if (format == DType.F32) {
-                data.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
-            } else {
-                data.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(v) >>> 16));
-            }
+            format.store(data, i, (float) random.nextDouble(-0.05, 0.05));
         }
         return new HostTensor("w", format, rows, cols, data);
     }

@@ -7,7 +7,6 @@ import static dev.gptneo.bench.model.ModelWork.weightBytesPerToken;
 import dev.gptneo.model.GptNeoConfig;
 import dev.gptneo.model.GptNeoModel;
 import dev.gptneo.model.KvCache;
-import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -80,17 +79,10 @@ public final class Benchmark {
 
             MachineLimits peak = before.orBetter(MachineLimits.measure(probeThreads, probe));
             return new BenchmarkResult(model.backend().name(), model.weightFormat(), threads, promptTokens, newTokens,
-                    promptTokens / median(prefillSeconds), newTokens / decodeSeconds, median(bandwidth),
+                    promptTokens / Stats.median(prefillSeconds), newTokens / decodeSeconds, Stats.median(bandwidth),
                     weightBytesPerToken(config, model.weightFormat()),
                     kvCacheBytesPerToken(config, promptTokens, newTokens), prefillFlops(config, promptTokens), peak);
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     /**

@@ -125,9 +125,4 @@ record BF16Weight(int rows, int cols, MemorySegment data) implements Weight {
     private static FloatVector odds(IntVector pairs) {
         return pairs.lanewise(VectorOperators.AND, HIGH_HALF).reinterpretAsFloats();
     }
-
-    @Override
-    public long byteSize() {
-        return data.byteSize();
-    }
 }

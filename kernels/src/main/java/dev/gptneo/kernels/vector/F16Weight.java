@@ -32,9 +32,4 @@ record F16Weight(int rows, int cols, MemorySegment data) implements Weight {
             out[oo + row] = VectorMath.dot(x, xo, scratch, 0, cols);
         }
     }
-
-    @Override
-    public long byteSize() {
-        return data.byteSize();
-    }
 }

@@ -52,9 +52,4 @@ record F32Weight(int rows, int cols, MemorySegment data) implements Weight {
     private FloatVector load(long rowBase, int col) {
         return FloatVector.fromMemorySegment(FLOATS, data, rowBase + (long) col * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
     }
-
-    @Override
-    public long byteSize() {
-        return data.byteSize();
-    }
 }

@@ -129,9 +129,4 @@ record Q8Weight(int rows, int cols, byte[] data) implements Weight {
             out[oo + row] = sum + a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         }
     }
-
-    @Override
-    public long byteSize() {
-        return data.length;
-    }
 }

@@ -51,10 +51,6 @@ public final class VectorBackend implements Backend {
                 + pool.size() + (pool.size() == 1 ? " thread)" : " threads)");
     }
 
-    public int threads() {
-        return pool.size();
-    }
-
     @Override
     public Tensor weight(HostTensor source, DType storage) {
         if (storage == DType.Q8_0) {

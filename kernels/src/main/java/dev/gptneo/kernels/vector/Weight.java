@@ -18,9 +18,6 @@ sealed interface Weight extends VectorTensor permits F32Weight, BF16Weight, F16W
     /** Widens rows {@code first … first+count-1} to floats at {@code dst[offset …]}, row-major. */
     void decodeRows(int first, int count, float[] dst, int offset);
 
-    /** Bytes one pass over the whole matrix reads. */
-    long byteSize();
-
     /**
      * {@code out[oo + j] = x[xo…xo+cols) · row j} for rows {@code from…to-1}, multiplied straight
      * from storage where the format allows: at one activation row a matrix product is memory

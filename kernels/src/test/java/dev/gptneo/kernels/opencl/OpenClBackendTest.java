@@ -9,12 +9,10 @@ import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
+import dev.gptneo.kernels.RandomTensors;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.kernels.scalar.ScalarBackend;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -234,21 +232,8 @@ class OpenClBackendTest {
      * Q8_0, which backends make from a checkpoint format.
      */
     private HostTensor host(DType storage, int rows, int cols) {
-        DType format = storage == DType.Q8_0 ? DType.F32 : storage;
-        float[] values = floats(rows * cols);
-        MemorySegment data = Arena.ofAuto().allocate((long) values.length * format.bytes());
-        for (int i = 0; i < values.length; i++) {
-            switch (format) {
-                case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, values[i]);
-                case F16 -> data.setAtIndex(U16, i, Float.floatToFloat16(values[i]));
-                case BF16 -> data.setAtIndex(U16, i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
-                case Q8_0 -> throw new AssertionError();
-            }
-        }
-        return new HostTensor("random", format, rows, cols, data);
+        return RandomTensors.host(storage == DType.Q8_0 ? DType.F32 : storage, rows, cols, floats(rows * cols));
     }
-
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
         assertEquals(expected.length, actual.length, what);

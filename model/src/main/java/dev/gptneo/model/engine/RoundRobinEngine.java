@@ -48,10 +48,6 @@ public final class RoundRobinEngine implements GenerationEngine {
         this.thread = Thread.ofPlatform().name("gptneo-engine").daemon().start(this::loop);
     }
 
-    public int maxConcurrent() {
-        return maxConcurrent;
-    }
-
     /** False from the moment {@link #shutdown} begins: new submissions are refused. */
     public boolean accepting() {
         lock.lock();

@@ -34,6 +34,10 @@ public record GenerationParams(
         int topLogprobs) {
 
     public static final int DEFAULT_MAX_NEW_TOKENS = 64;
+    public static final double DEFAULT_TEMPERATURE = 1.0;
+    public static final int DEFAULT_TOP_K = 50;
+    public static final double DEFAULT_TOP_P = 1.0;
+    public static final double DEFAULT_REPETITION_PENALTY = 1.0;
     public static final int MAX_TOP_LOGPROBS = 20;
 
     public GenerationParams {
@@ -42,7 +46,12 @@ public record GenerationParams(
 
     /** Greedy, 64 new tokens, stop at end-of-text, no logprob alternatives. */
     public static GenerationParams defaults() {
-        return new GenerationParams(DEFAULT_MAX_NEW_TOKENS, 0, false, List.of(), false, 1.0, 50, 1.0, 1.0, 0, 0);
+        return builder().build();
+    }
+
+    /** A builder starting from {@link #defaults()}: set what differs, by name. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -96,13 +105,84 @@ public record GenerationParams(
         }
     }
 
-    public GenerationParams withMaxNewTokens(int n) {
-        return new GenerationParams(n, minNewTokens, ignoreEos, stop, sample, temperature, topK, topP,
-                repetitionPenalty, seed, topLogprobs);
-    }
+    /**
+     * Parameters by name, from the defaults; {@link #build} does not validate (requests are checked
+     * against a model and prompt by {@link #violations}).
+     */
+    public static final class Builder {
+        private int maxNewTokens = DEFAULT_MAX_NEW_TOKENS;
+        private int minNewTokens;
+        private boolean ignoreEos;
+        private List<String> stop = List.of();
+        private boolean sample;
+        private double temperature = DEFAULT_TEMPERATURE;
+        private int topK = DEFAULT_TOP_K;
+        private double topP = DEFAULT_TOP_P;
+        private double repetitionPenalty = DEFAULT_REPETITION_PENALTY;
+        private long seed;
+        private int topLogprobs;
 
-    public GenerationParams withIgnoreEos(boolean ignore) {
-        return new GenerationParams(maxNewTokens, minNewTokens, ignore, stop, sample, temperature, topK, topP,
-                repetitionPenalty, seed, topLogprobs);
+        private Builder() {
+        }
+
+        public Builder maxNewTokens(int n) {
+            this.maxNewTokens = n;
+            return this;
+        }
+
+        public Builder minNewTokens(int n) {
+            this.minNewTokens = n;
+            return this;
+        }
+
+        public Builder ignoreEos(boolean ignore) {
+            this.ignoreEos = ignore;
+            return this;
+        }
+
+        public Builder stop(List<String> strings) {
+            this.stop = strings;
+            return this;
+        }
+
+        public Builder sample(boolean sampled) {
+            this.sample = sampled;
+            return this;
+        }
+
+        public Builder temperature(double t) {
+            this.temperature = t;
+            return this;
+        }
+
+        public Builder topK(int k) {
+            this.topK = k;
+            return this;
+        }
+
+        public Builder topP(double p) {
+            this.topP = p;
+            return this;
+        }
+
+        public Builder repetitionPenalty(double penalty) {
+            this.repetitionPenalty = penalty;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        public Builder topLogprobs(int n) {
+            this.topLogprobs = n;
+            return this;
+        }
+
+        public GenerationParams build() {
+            return new GenerationParams(maxNewTokens, minNewTokens, ignoreEos, stop, sample, temperature, topK, topP,
+                    repetitionPenalty, seed, topLogprobs);
+        }
     }
 }

@@ -42,7 +42,7 @@ class RoundRobinEngineTest {
     }
 
     private static GenerationParams greedy(int tokens) {
-        return GenerationParams.defaults().withMaxNewTokens(tokens);
+        return GenerationParams.builder().maxNewTokens(tokens).build();
     }
 
     private static CompletionCollector.Completion await(CompletionCollector collector) throws Exception {
@@ -56,8 +56,8 @@ class RoundRobinEngineTest {
             var collectors = new CompletionCollector[cases.size()];
             for (int i = 0; i < cases.size(); i++) {
                 collectors[i] = new CompletionCollector();
-                GenerationParams params = new GenerationParams(cases.get(i).greedyNewIds().length, 0, true,
-                        List.of(), false, 1, 50, 1, 1, 0, 0);
+                GenerationParams params = GenerationParams.builder()
+                        .maxNewTokens(cases.get(i).greedyNewIds().length).ignoreEos(true).build();
                 engine.submit(cases.get(i).inputIds(), params, collectors[i]);
             }
             for (int i = 0; i < cases.size(); i++) {

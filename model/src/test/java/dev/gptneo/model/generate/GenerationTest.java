@@ -71,11 +71,11 @@ class GenerationTest {
     }
 
     private static GenerationParams greedy(int maxNew) {
-        return GenerationParams.defaults().withMaxNewTokens(maxNew).withIgnoreEos(true);
+        return GenerationParams.builder().maxNewTokens(maxNew).ignoreEos(true).build();
     }
 
     private static GenerationParams sampling(long seed, int topK) {
-        return new GenerationParams(20, 0, true, List.of(), true, 1.0, topK, 1.0, 1.0, seed, 0);
+        return GenerationParams.builder().maxNewTokens(20).ignoreEos(true).sample(true).topK(topK).seed(seed).build();
     }
 
     @Test
@@ -119,7 +119,7 @@ class GenerationTest {
     @Test
     void logprobsAreNormalisedAndAlternativesSorted() {
         Fixtures.Case c = Fixtures.cases("tiny-gpt-neo").getFirst();
-        GenerationParams params = new GenerationParams(3, 0, true, List.of(), false, 1, 50, 1, 1, 0, 5);
+        GenerationParams params = GenerationParams.builder().maxNewTokens(3).ignoreEos(true).topLogprobs(5).build();
         Recorder r = run(c.inputIds(), params);
         GeneratedToken first = r.tokens.getFirst();
         assertEquals(5, first.top().size());
@@ -154,7 +154,7 @@ class GenerationTest {
         String text = c.greedyNewText();
         // A stop string that spans token boundaries somewhere in the middle of the reference text.
         String stop = text.substring(10, 18);
-        GenerationParams params = new GenerationParams(20, 0, true, List.of(stop), false, 1, 50, 1, 1, 0, 0);
+        GenerationParams params = GenerationParams.builder().maxNewTokens(20).ignoreEos(true).stop(List.of(stop)).build();
         Recorder r = run(c.inputIds(), params);
         assertEquals(StopReason.STOP_SEQUENCE, r.reason);
         // Deltas are appended in order, so this also proves no piece of the stop was ever sent.
@@ -172,7 +172,8 @@ class GenerationTest {
 
     @Test
     void everyBadParameterIsNamed() {
-        GenerationParams bad = new GenerationParams(0, -1, false, List.of(""), true, -1, -2, 1.5, 0, 0, 21);
+        GenerationParams bad = GenerationParams.builder().maxNewTokens(0).minNewTokens(-1).stop(List.of(""))
+                .sample(true).temperature(-1).topK(-2).topP(1.5).repetitionPenalty(0).topLogprobs(21).build();
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
                 () -> new Generation(loaded, new int[] {1, 50257, -3}, bad, new Recorder()));
         List<String> fields = e.violations().stream().map(GenerationParams.Violation::field).toList();

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class SamplerTest {
 
     private static GenerationParams params(boolean sample, double temperature, int topK, double topP, double penalty) {
-        return new GenerationParams(10, 0, false, List.of(), sample, temperature, topK, topP, penalty, 1, 0);
+        return GenerationParams.builder().maxNewTokens(10).sample(sample).temperature(temperature).topK(topK)
+                .topP(topP).repetitionPenalty(penalty).seed(1).build();
     }
 
     @Test

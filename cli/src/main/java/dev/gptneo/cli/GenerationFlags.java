@@ -1,0 +1,87 @@
+package dev.gptneo.cli;
+
+import dev.gptneo.model.generate.GenerationParams;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The generation options {@code generate} and {@code client generate} share, so a remote run
+ * asks for what a local one would do.
+ */
+final class GenerationFlags {
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "tokens to generate at most (default: ${DEFAULT-VALUE})")
+    int maxNewTokens = GenerationParams.DEFAULT_MAX_NEW_TOKENS;
+
+    @Option(names = "--min-new-tokens", paramLabel = "N",
+            description = "suppress end-of-text until N tokens exist (default: ${DEFAULT-VALUE})")
+    int minNewTokens;
+
+    @Option(names = "--greedy", description = "take the most likely token (the default)")
+    boolean greedy;
+
+    @Option(names = "--sample", description = "sample instead of --greedy; --temperature, --top-k or --top-p imply it")
+    boolean sample;
+
+    // Boxed: whether they were given matters (they imply --sample), so their defaults are in the text.
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "divide the logits by T before sampling (default: " + GenerationParams.DEFAULT_TEMPERATURE + ")")
+    Double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K",
+            description = "sample among the K most likely tokens; 0: all (default: " + GenerationParams.DEFAULT_TOP_K + ")")
+    Integer topK;
+
+    @Option(names = "--top-p", paramLabel = "P",
+            description = "sample among the fewest tokens whose probability reaches P (default: "
+                    + GenerationParams.DEFAULT_TOP_P + ")")
+    Double topP;
+
+    @Option(names = "--repetition-penalty", paramLabel = "R",
+            description = "discourage tokens already in the context; 1: off (default: ${DEFAULT-VALUE})")
+    double repetitionPenalty = GenerationParams.DEFAULT_REPETITION_PENALTY;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "sampling seed: same seed and options, same output (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--stop", paramLabel = "STR",
+            description = "stop when STR appears (repeatable); STR itself is not printed (default: none)")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--ignore-eos", description = "keep generating past end-of-text")
+    boolean ignoreEos;
+
+    @Option(names = "--top-logprobs", paramLabel = "N",
+            description = "report each token's log-probability and the N most likely alternatives (0-"
+                    + GenerationParams.MAX_TOP_LOGPROBS + "; generate shows them with --json) (default: ${DEFAULT-VALUE})")
+    int topLogprobs;
+
+    /** The options as parameters; a sampling option without --greedy implies --sample. */
+    GenerationParams params() throws UsageException {
+        boolean samplingOption = temperature != null || topK != null || topP != null;
+        if (greedy && (sample || samplingOption)) {
+            throw new UsageException("--greedy cannot be combined with --sample, --temperature, --top-k or --top-p");
+        }
+        GenerationParams.Builder params = GenerationParams.builder()
+                .maxNewTokens(maxNewTokens)
+                .minNewTokens(minNewTokens)
+                .ignoreEos(ignoreEos)
+                .stop(stop)
+                .sample(sample || samplingOption)
+                .repetitionPenalty(repetitionPenalty)
+                .seed(seed)
+                .topLogprobs(topLogprobs);
+        if (temperature != null) {
+            params.temperature(temperature);
+        }
+        if (topK != null) {
+            params.topK(topK);
+        }
+        if (topP != null) {
+            params.topP(topP);
+        }
+        return params.build();
+    }
+}
