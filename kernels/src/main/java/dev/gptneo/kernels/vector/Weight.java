@@ -21,14 +21,12 @@ sealed interface Weight extends VectorTensor permits F32Weight, BF16Weight, F16W
     /**
      * {@code out[oo + j] = x[xo…xo+cols) · row j} for rows {@code from…to-1}, multiplied straight
      * from storage where the format allows: at one activation row a matrix product is memory
-     * bound, and widening into a buffer first would add a store and a load per element (on Zen 4
-     * a 512-bit store alone takes two cycles). Reads each row front to back, so the hardware
-     * prefetcher sees one sequential stream (interleaving several rows defeats it), eight vectors
-     * per iteration (measured: a third more bandwidth from one core than four, as more loads are
-     * in flight; BF16 with four is faster from cache but a fifth slower from memory, and with
-     * sixteen C2 no longer keeps the accumulators in registers: a fifth of the speed). One call takes a run of rows, with the row loop around the vector loop in the
-     * same method: a call per row (too large for C2 to inline) cost BF16 12–21 % of its GB/s
-     * from memory and 15–20 % in cache (measured on the vocabulary head, in one JVM).
+     * bound, and widening into a buffer first would add a store and a load per element. Reads
+     * each row front to back, so the hardware prefetcher sees one sequential stream (interleaving
+     * several rows defeats it), eight vectors per iteration (more loads in flight than four; with
+     * sixteen C2 no longer keeps the accumulators in registers). One call takes a run of rows,
+     * with the row loop around the vector loop in the same method: a call per row is too large
+     * for C2 to inline, and its cost shows (figures in docs/performance-notes.md).
      *
      * @param scratch at least {@code cols} floats, for a format that widens a row there first
      */

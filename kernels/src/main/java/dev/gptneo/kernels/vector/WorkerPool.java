@@ -14,9 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  * slice for it; here the others take its chunks, and a task only waits for chunks already begun.
  * Each worker owns a contiguous region of the chunks and claims it front to back, so that in a
  * memory-bound task the chunks it runs are one stream for the hardware prefetcher; a worker
- * whose region is done takes chunks from the back of the others' regions. (Measured, a decode
- * step's products alternating in one JVM: BF16 3–7 % faster than with every worker claiming the
- * next chunk of one sequence, which gives each worker every other chunk; F32 0–1 %.)
+ * whose region is done takes chunks from the back of the others' regions (faster than workers
+ * taking turns along one sequence, which gives each every other chunk: docs/performance-notes.md).
  *
  * <p>A decode step of GPT-Neo 125M dispatches 61 tasks of tens to hundreds of microseconds
  * each, so handing work over must cost far less than a park/unpark round trip: idle workers
