@@ -75,8 +75,9 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
                 return Gpt2Tokenizer.load(dir);
             }
         }
+        boolean folder = spec != null && !spec.startsWith("synthetic:");
         LOG.log(System.Logger.Level.INFO, "tokenizer: the built-in GPT-2 vocabulary"
-                + (spec == null ? "" : " (" + spec + " has no tokenizer files)"));
+                + (folder ? " (" + spec + " has no tokenizer files)" : ""));
         return Gpt2Tokenizer.gpt2();
     }
 
