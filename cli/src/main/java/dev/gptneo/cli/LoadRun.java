@@ -10,7 +10,9 @@ import dev.gptneo.proto.v1.TokenIds;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -32,9 +34,14 @@ final class LoadRun {
     /** End-of-text in the GPT-2 vocabulary: prompt ids are drawn below it, so no prompt holds it. */
     static final int END_OF_TEXT = 50256;
 
-    /** What the run is asked to do; {@link LoadtestCommand} has checked every number is at least 1. */
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    /**
+     * What the run is asked to do; {@link LoadtestCommand} has checked every number is at least 1.
+     * {@code token}: sent as {@code authorization: Bearer <token>}; null for no such header.
+     */
     record Settings(String target, int concurrency, int requests, int promptTokens, int maxNewTokens, long seed,
-            Duration timeout) {
+            Duration timeout, String token) {
     }
 
     /** The counts so far, for the progress line. */
@@ -68,7 +75,7 @@ final class LoadRun {
                 .disableRetry()
                 .build();
         try {
-            TextGenerationBlockingStub stub = TextGenerationGrpc.newBlockingStub(channel);
+            TextGenerationBlockingStub stub = authorized(TextGenerationGrpc.newBlockingStub(channel));
             startNanos = System.nanoTime();
             // A virtual thread per slot: each reads its stream as fast as messages come (the blocking
             // iterator asks gRPC for the next message as soon as it has one), then starts the next request.
@@ -86,6 +93,15 @@ final class LoadRun {
         } finally {
             channel.shutdownNow();
         }
+    }
+
+    private TextGenerationBlockingStub authorized(TextGenerationBlockingStub stub) {
+        if (settings.token() == null) {
+            return stub;
+        }
+        Metadata headers = new Metadata();
+        headers.put(AUTHORIZATION, "Bearer " + settings.token());
+        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     Progress progress() {

@@ -57,6 +57,10 @@ final class LoadtestCommand extends SubCommand {
             description = "each call's deadline, from its start to its last message (default: ${DEFAULT-VALUE})")
     int timeoutSeconds = 600;
 
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "send \"authorization: Bearer TOKEN\" (default: no authorization header)")
+    String token;
+
     @Option(names = "--json", description = "one JSON object instead of the table")
     boolean json;
 
@@ -103,7 +107,7 @@ final class LoadtestCommand extends SubCommand {
         atLeastOne("--max-new-tokens", maxNewTokens);
         atLeastOne("--timeout-seconds", timeoutSeconds);
         return new LoadRun.Settings(target, concurrency, total, promptTokens, maxNewTokens, seed,
-                Duration.ofSeconds(timeoutSeconds));
+                Duration.ofSeconds(timeoutSeconds), token);
     }
 
     private static void atLeastOne(String flag, int value) throws UsageException {

@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +53,8 @@ class LoadtestCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     /** The prompts the server was sent, in the order their calls arrived. */
     private final List<List<Integer>> prompts = new ArrayList<>();
+    /** Each call's authorization header ("none" without one), in the same order. */
+    private final List<String> authorizations = new ArrayList<>();
     private GptNeoServer server;
 
     @AfterEach
@@ -91,6 +94,7 @@ class LoadtestCommandTest {
                         if (message instanceof GenerateRequest request) {
                             synchronized (prompts) {
                                 prompts.add(request.getPromptIds().getIdsList());
+                                authorizations.add(Objects.requireNonNullElse(headers.get(LoadRun.AUTHORIZATION), "none"));
                             }
                         }
                         super.onMessage(message);
@@ -170,6 +174,14 @@ class LoadtestCommandTest {
         }
         assertEquals(runs.get(0), runs.get(1));
         assertNotEquals(runs.get(0), runs.get(2));
+    }
+
+    @Test
+    void aTokenIsSentAsABearerHeaderWithEveryCall() throws Exception {
+        String target = serve(2);
+        assertEquals(0, loadtest(target, "--requests", "2", "--max-new-tokens", "1", "--token", "s3cret"), err.toString());
+        assertEquals(0, loadtest(target, "--requests", "1", "--max-new-tokens", "1"), err.toString());
+        assertEquals(List.of("Bearer s3cret", "Bearer s3cret", "none"), authorizations);
     }
 
     @Test
