@@ -57,6 +57,7 @@ public final class Main {
                 .addSubcommand(new BenchCommand(io))
                 .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io)))
                 .addSubcommand(new GenerateCommand(io))
+                .addSubcommand(new LoadtestCommand(io))
                 .addSubcommand(new LogitsCommand(io))
                 .addSubcommand(new ServeCommand(io))
                 .addSubcommand(new ServeBenchCommand(io))

@@ -1,0 +1,164 @@
+package dev.gptneo.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import io.grpc.Status;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The figures of a {@link LoadRun}: latency histograms in microseconds over the requests that
+ * completed (a failed request adds nothing to them), failures by gRPC status code, and output
+ * tokens/s over the run's wall time; printed as a table or as one JSON object.
+ */
+final class LoadReport {
+
+    /** Significant digits of every histogram: each percentile is within 0.1% of the exact value. */
+    static final int DIGITS = 3;
+
+    /** The figures of each latency, in {@link #figures}' order. */
+    private static final List<String> FIGURES = List.of("p50", "p90", "p99", "max", "mean");
+
+    private final LoadRun.Settings settings;
+    private final Histogram ttft = new Histogram(DIGITS);
+    private final Histogram itl = new Histogram(DIGITS);
+    private final Histogram tpot = new Histogram(DIGITS);
+    private final Histogram e2e = new Histogram(DIGITS);
+    private final Map<String, Integer> errors = new TreeMap<>();
+    private int completed;
+    private long outputTokens;
+    private long wallNanos;
+
+    LoadReport(LoadRun.Settings settings) {
+        this.settings = settings;
+    }
+
+    static long micros(long nanos) {
+        return nanos / 1_000;
+    }
+
+    /**
+     * A request that ended OK: {@code tokens} received, the first {@code ttftNanos} after it was sent,
+     * the stream's end {@code e2eNanos} after, {@code decodeNanos} from the first token to the end,
+     * and the gaps between its token messages (in microseconds).
+     */
+    synchronized void completed(int tokens, long ttftNanos, long e2eNanos, long decodeNanos, Histogram gaps) {
+        completed++;
+        outputTokens += tokens;
+        e2e.recordValue(micros(e2eNanos));
+        if (tokens > 0) {
+            ttft.recordValue(micros(ttftNanos));
+        }
+        if (tokens > 1) {
+            tpot.recordValue(micros(decodeNanos / (tokens - 1)));
+        }
+        itl.add(gaps);
+    }
+
+    synchronized void failed(Status.Code code) {
+        errors.merge(code.name(), 1, Integer::sum);
+    }
+
+    synchronized void wallNanos(long nanos) {
+        wallNanos = nanos;
+    }
+
+    synchronized int completed() {
+        return completed;
+    }
+
+    synchronized String toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("target", settings.target());
+        o.addProperty("concurrency", settings.concurrency());
+        o.addProperty("requests", settings.requests());
+        o.addProperty("prompt_tokens", settings.promptTokens());
+        o.addProperty("max_new_tokens", settings.maxNewTokens());
+        o.addProperty("seed", settings.seed());
+        o.addProperty("completed", completed);
+        o.addProperty("failed", failed());
+        JsonObject byCode = new JsonObject();
+        errors.forEach(byCode::addProperty);
+        o.add("errors", byCode);
+        o.addProperty("output_tokens", outputTokens);
+        o.addProperty("wall_s", wallSeconds());
+        o.addProperty("output_tokens_per_s", perSecond(outputTokens));
+        o.addProperty("requests_per_s", perSecond(completed));
+        o.add("ttft_ms", summary(ttft));
+        o.add("itl_ms", summary(itl));
+        o.add("tpot_ms", summary(tpot));
+        o.add("e2e_ms", summary(e2e));
+        return new GsonBuilder().serializeNulls().create().toJson(o);
+    }
+
+    synchronized String toText() {
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, """
+                target %s: %d requests, %d at a time, %d prompt + %d new tokens each (seed %d)
+                completed %d, failed %d%s
+                %d output tokens in %.3f s: %.1f tokens/s, %.2f requests/s
+
+                """,
+                settings.target(), settings.requests(), settings.concurrency(), settings.promptTokens(),
+                settings.maxNewTokens(), settings.seed(), completed, failed(),
+                errors.isEmpty() ? "" : " (" + errors.entrySet().stream()
+                        .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")",
+                outputTokens, wallSeconds(), perSecond(outputTokens), perSecond(completed)));
+        text.append(String.format(Locale.ROOT, "%-10s", "latency ms"));
+        FIGURES.forEach(figure -> text.append(String.format(Locale.ROOT, "%10s", figure)));
+        text.append('\n');
+        row(text, "ttft", ttft);
+        row(text, "itl", itl);
+        row(text, "tpot", tpot);
+        row(text, "e2e", e2e);
+        return text.toString().stripTrailing();
+    }
+
+    private int failed() {
+        return errors.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    private double wallSeconds() {
+        return wallNanos / 1e9;
+    }
+
+    private double perSecond(long count) {
+        return wallNanos > 0 ? count * 1e9 / wallNanos : 0;
+    }
+
+    /** p50, p90, p99, max and mean of {@code h}, in milliseconds. */
+    private static double[] figures(Histogram h) {
+        return new double[] {h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
+                h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3, h.getMean() / 1e3};
+    }
+
+    /** {@link #figures} by name; null when nothing was recorded. */
+    private static JsonElement summary(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return JsonNull.INSTANCE;
+        }
+        JsonObject o = new JsonObject();
+        double[] values = figures(h);
+        for (int i = 0; i < FIGURES.size(); i++) {
+            o.addProperty(FIGURES.get(i), values[i]);
+        }
+        return o;
+    }
+
+    private static void row(StringBuilder text, String name, Histogram h) {
+        text.append(String.format(Locale.ROOT, "%-10s", name));
+        if (h.getTotalCount() == 0) {
+            text.append(String.format(Locale.ROOT, "%10s", "n/a"));
+        } else {
+            for (double value : figures(h)) {
+                text.append(String.format(Locale.ROOT, "%10.2f", value));
+            }
+        }
+        text.append('\n');
+    }
+}

@@ -1,0 +1,245 @@
+package dev.gptneo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Provides;
+import com.google.inject.util.Modules;
+import dev.gptneo.model.Fixtures;
+import dev.gptneo.proto.v1.GenerateRequest;
+import dev.gptneo.server.GptNeoServer;
+import dev.gptneo.server.ServerConfig;
+import dev.gptneo.server.ServerModules;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code loadtest} end to end: a real server (the tiny fixture on the scalar backend) on a loopback
+ * port, loaded through {@link Main#run}, and the report's figures checked.
+ */
+@Timeout(120)
+class LoadtestCommandTest {
+
+    private static final List<String> LATENCIES = List.of("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms");
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    /** The prompts the server was sent, in the order their calls arrived. */
+    private final List<List<Integer>> prompts = new ArrayList<>();
+    /** Each call's authorization header ("none" without one), in the same order. */
+    private final List<String> authorizations = new ArrayList<>();
+    private GptNeoServer server;
+
+    @AfterEach
+    void stopServer() throws InterruptedException {
+        if (server != null) {
+            server.shutdown();
+        }
+    }
+
+    /** Serving on 127.0.0.1 at a free port, with {@code maxConcurrent} slots; prompts are recorded. Returns its target. */
+    private String serve(int maxConcurrent) throws Exception {
+        ServerConfig config = ServerConfig.builder(Fixtures.checkpoint("tiny-gpt-neo").toString())
+                .backend("scalar")
+                .host("127.0.0.1").port(0).metricsPort(-1)
+                .maxConcurrent(maxConcurrent).shutdownGrace(Duration.ZERO)
+                .build();
+        AbstractModule recording = new AbstractModule() {
+            @Provides
+            ServerBuilder<?> transport() {
+                return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), 0)).intercept(promptRecorder());
+            }
+        };
+        server = Guice.createInjector(Modules.override(ServerModules.production(config)).with(recording))
+                .getInstance(GptNeoServer.class).start();
+        server.load();
+        return "127.0.0.1:" + server.port();
+    }
+
+    private ServerInterceptor promptRecorder() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                    ServerCallHandler<Q, R> next) {
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                    @Override
+                    public void onMessage(Q message) {
+                        if (message instanceof GenerateRequest request) {
+                            synchronized (prompts) {
+                                prompts.add(request.getPromptIds().getIdsList());
+                                authorizations.add(Objects.requireNonNullElse(headers.get(LoadRun.AUTHORIZATION), "none"));
+                            }
+                        }
+                        super.onMessage(message);
+                    }
+                };
+            }
+        };
+    }
+
+    private int loadtest(String target, String... args) {
+        out.reset();
+        err.reset();
+        String[] all = Stream.concat(Stream.of("loadtest", "--target", target), Stream.of(args)).toArray(String[]::new);
+        return Main.run(all, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    /** Stdout holds exactly one JSON object: nothing else is printed there. */
+    private JsonObject report() {
+        return JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+    }
+
+    private static void assertOrderedPercentiles(JsonObject report) {
+        for (String name : LATENCIES) {
+            JsonObject figures = report.getAsJsonObject(name);
+            double p50 = figures.get("p50").getAsDouble();
+            double p90 = figures.get("p90").getAsDouble();
+            double p99 = figures.get("p99").getAsDouble();
+            double max = figures.get("max").getAsDouble();
+            double mean = figures.get("mean").getAsDouble();
+            assertTrue(0 <= p50 && p50 <= p90 && p90 <= p99 && p99 <= max, name + ": " + figures);
+            assertTrue(0 < mean && mean <= max, name + ": " + figures);
+        }
+        // Every call's first token comes before its end, so each percentile does too.
+        for (String p : List.of("p50", "p90", "p99", "max")) {
+            assertTrue(report.getAsJsonObject("ttft_ms").get(p).getAsDouble()
+                    <= report.getAsJsonObject("e2e_ms").get(p).getAsDouble(), p + ": " + report);
+        }
+    }
+
+    @Test
+    void everyCallCompletesWithExactlyMaxNewTokens() throws Exception {
+        String target = serve(4);
+        int status = loadtest(target, "--concurrency", "2", "--requests", "6", "--prompt-tokens", "8",
+                "--max-new-tokens", "5", "--json");
+        assertEquals(0, status, err.toString());
+        JsonObject report = report();
+        assertEquals(2, report.get("concurrency").getAsInt());
+        assertEquals(6, report.get("requests").getAsInt());
+        assertEquals(8, report.get("prompt_tokens").getAsInt());
+        assertEquals(5, report.get("max_new_tokens").getAsInt());
+        assertEquals(6, report.get("completed").getAsInt());
+        assertEquals(0, report.get("failed").getAsInt());
+        assertEquals(new JsonObject(), report.get("errors"));
+        assertEquals(6 * 5, report.get("output_tokens").getAsInt());
+        double wall = report.get("wall_s").getAsDouble();
+        assertTrue(wall > 0, report.toString());
+        assertEquals(30 / wall, report.get("output_tokens_per_s").getAsDouble(), 1e-6 * 30 / wall);
+        assertOrderedPercentiles(report);
+        assertEquals(6, prompts.size());
+        prompts.forEach(prompt -> {
+            assertEquals(8, prompt.size());
+            assertTrue(prompt.stream().allMatch(id -> id >= 0 && id < LoadRun.END_OF_TEXT), prompt.toString());
+        });
+        assertEquals(6, new HashSet<>(prompts).size(), "a different prompt for every call");
+    }
+
+    @Test
+    void theSameSeedSendsTheSamePrompts() throws Exception {
+        String target = serve(1);
+        List<List<List<Integer>>> runs = new ArrayList<>();
+        for (String seed : List.of("7", "7", "8")) {
+            prompts.clear();
+            assertEquals(0, loadtest(target, "--requests", "3", "--max-new-tokens", "2", "--seed", seed),
+                    err.toString());
+            runs.add(List.copyOf(prompts));
+        }
+        assertEquals(runs.get(0), runs.get(1));
+        assertNotEquals(runs.get(0), runs.get(2));
+    }
+
+    @Test
+    void aTokenIsSentAsABearerHeaderWithEveryCall() throws Exception {
+        String target = serve(2);
+        assertEquals(0, loadtest(target, "--requests", "2", "--max-new-tokens", "1", "--token", "s3cret"), err.toString());
+        assertEquals(0, loadtest(target, "--requests", "1", "--max-new-tokens", "1"), err.toString());
+        assertEquals(List.of("Bearer s3cret", "Bearer s3cret", "none"), authorizations);
+    }
+
+    @Test
+    void theTableReportsEveryLatencyAndRequestsDefaultToFourPerSlot() throws Exception {
+        String target = serve(4);
+        assertEquals(0, loadtest(target, "--concurrency", "2", "--max-new-tokens", "3"), err.toString());
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("target " + target + ": 8 requests, 2 at a time, 32 prompt + 3 new tokens"
+                + " each (seed 0)\ncompleted 8, failed 0\n24 output tokens in "), text);
+        for (String row : List.of("latency ms", "ttft", "itl", "tpot", "e2e")) {
+            assertTrue(text.lines().anyMatch(line -> line.startsWith(row + " ")), row + " missing:\n" + text);
+        }
+    }
+
+    @Test
+    void callsBeyondTheServersSlotsAreCountedAsResourceExhausted() throws Exception {
+        String target = serve(1);
+        int status = loadtest(target, "--concurrency", "4", "--requests", "12", "--prompt-tokens", "4",
+                "--max-new-tokens", "32", "--json");
+        assertEquals(0, status, err.toString());
+        JsonObject report = report();
+        int completed = report.get("completed").getAsInt();
+        JsonObject errors = report.getAsJsonObject("errors");
+        assertEquals(Set.of("RESOURCE_EXHAUSTED"), errors.keySet(), report.toString());
+        int refused = errors.get("RESOURCE_EXHAUSTED").getAsInt();
+        assertTrue(completed >= 1 && refused >= 1, report.toString());
+        assertEquals(12, completed + refused);
+        assertEquals(refused, report.get("failed").getAsInt());
+        assertEquals(completed * 32, report.get("output_tokens").getAsInt(), "refused calls add no tokens");
+        assertOrderedPercentiles(report);
+    }
+
+    @Test
+    void nothingListeningCountsEveryCallAsUnavailable() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        int status = loadtest("127.0.0.1:" + port, "--requests", "3", "--timeout-seconds", "30", "--json");
+        assertEquals(1, status);
+        JsonObject report = report();
+        assertEquals(0, report.get("completed").getAsInt());
+        assertEquals(3, report.getAsJsonObject("errors").get("UNAVAILABLE").getAsInt(), report.toString());
+        assertEquals(0, report.get("output_tokens").getAsInt());
+        for (String name : LATENCIES) {
+            assertEquals(JsonNull.INSTANCE, report.get(name), "no latency without a completed call");
+        }
+        assertTrue(err.toString().contains("error: none of the 3 calls completed"), err.toString());
+    }
+
+    @Test
+    void numbersBelowOneAreUsageErrors() {
+        for (String flag : List.of("--concurrency", "--requests", "--prompt-tokens", "--max-new-tokens",
+                "--timeout-seconds")) {
+            assertEquals(2, loadtest("127.0.0.1:1", flag, "0"), flag);
+            String firstLine = err.toString().lines().findFirst().orElseThrow();
+            assertEquals("error: " + flag + " must be at least 1, got 0", firstLine);
+            assertEquals("", out.toString(), "nothing was run");
+        }
+    }
+}
