@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 /** Each way a call can fail reaches the caller as its own exception type; stopped calls free their slot. */
 class FailureTest {
 
-    /** One slot, so that a second generation is refused while a first one runs. */
+    /** One slot and no queue, so that a second generation is refused while a first one runs. */
     private static LoopbackServer server;
     private static GptNeoClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        server = LoopbackServer.serving(1);
+        server = LoopbackServer.serving(1, 0);
         client = GptNeoClient.builder().target(server.target()).build();
     }
 
