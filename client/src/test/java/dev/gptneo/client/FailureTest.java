@@ -53,7 +53,7 @@ class FailureTest {
             assertEquals(1, server.engineStats().active());
         }
         server.awaitActive(0);
-        assertTrue(server.metrics().contains("gptneo_generations_total{reason=\"cancelled\"}"), server::metrics);
+        server.awaitMetric("gptneo_generations_total{reason=\"cancelled\"}");
     }
 
     @Test
@@ -91,7 +91,7 @@ class FailureTest {
         server.awaitActive(1);
         future.cancel(true);
         server.awaitActive(0);
-        assertTrue(server.metrics().contains("gptneo_generations_total{reason=\"cancelled\"}"), server::metrics);
+        server.awaitMetric("gptneo_generations_total{reason=\"cancelled\"}");
     }
 
     @Test

@@ -89,6 +89,20 @@ final class LoopbackServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the metrics contain {@code text}: a cancel frees the slot at once, and the
+     * engine reports the cancelled generation's end at its next step.
+     */
+    void awaitMetric(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!metrics().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("metrics lack " + text + ":\n" + metrics());
+            }
+            Thread.sleep(5);
+        }
+    }
+
     /** Shuts the server down (running generations end UNAVAILABLE); once, however often it is called. */
     synchronized void stop() {
         if (stopped) {
