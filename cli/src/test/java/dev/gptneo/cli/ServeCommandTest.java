@@ -2,6 +2,8 @@ package dev.gptneo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.server.ServerConfig;
 import java.nio.file.Path;
@@ -25,5 +27,29 @@ class ServeCommandTest {
     void tokenizerFolderIsPassedOn() throws Exception {
         assertEquals(Path.of("/models/tok"), config("--model", "synthetic:tiny", "--tokenizer", "/models/tok").tokenizer());
         assertNull(config("--model", "synthetic:tiny").tokenizer());
+    }
+
+    @Test
+    void schedulingLimitsHaveTheirDefaultsAndArePassedOn() throws Exception {
+        ServerConfig defaults = config("--model", "synthetic:tiny");
+        assertEquals(32, defaults.maxConcurrent());
+        assertEquals(256, defaults.maxQueued());
+        assertEquals(256, defaults.maxBatchTokens());
+        ServerConfig set = config("--model", "synthetic:tiny", "--max-concurrent", "8", "--max-queued", "0",
+                "--max-batch-tokens", "16");
+        assertEquals(8, set.maxConcurrent());
+        assertEquals(0, set.maxQueued());
+        assertEquals(16, set.maxBatchTokens());
+    }
+
+    @Test
+    void limitsOutOfRangeNameTheirFlag() {
+        UsageException queued = assertThrows(UsageException.class,
+                () -> config("--model", "synthetic:tiny", "--max-queued", "-1"));
+        assertTrue(queued.getMessage().startsWith("--max-queued must be at least 0"), queued::getMessage);
+        UsageException budget = assertThrows(UsageException.class,
+                () -> config("--model", "synthetic:tiny", "--max-concurrent", "8", "--max-batch-tokens", "4"));
+        assertTrue(budget.getMessage().startsWith("--max-batch-tokens must be at least --max-concurrent (8"),
+                budget::getMessage);
     }
 }

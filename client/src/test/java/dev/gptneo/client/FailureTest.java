@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 /** Each way a call can fail reaches the caller as its own exception type; stopped calls free their slot. */
 class FailureTest {
 
-    /** One slot, so that a second generation is refused while a first one runs. */
+    /** One slot and no queue, so that a second generation is refused while a first one runs. */
     private static LoopbackServer server;
     private static GptNeoClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        server = LoopbackServer.serving(1);
+        server = LoopbackServer.serving(1, 0);
         client = GptNeoClient.builder().target(server.target()).build();
     }
 
@@ -53,7 +53,7 @@ class FailureTest {
             assertEquals(1, server.engineStats().active());
         }
         server.awaitActive(0);
-        assertTrue(server.metrics().contains("gptneo_generations_total{reason=\"cancelled\"}"), server::metrics);
+        server.awaitMetric("gptneo_generations_total{reason=\"cancelled\"}");
     }
 
     @Test
@@ -91,7 +91,7 @@ class FailureTest {
         server.awaitActive(1);
         future.cancel(true);
         server.awaitActive(0);
-        assertTrue(server.metrics().contains("gptneo_generations_total{reason=\"cancelled\"}"), server::metrics);
+        server.awaitMetric("gptneo_generations_total{reason=\"cancelled\"}");
     }
 
     @Test

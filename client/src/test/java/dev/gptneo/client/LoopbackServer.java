@@ -29,10 +29,10 @@ final class LoopbackServer implements AutoCloseable {
     private final GptNeoServer server;
     private boolean stopped;
 
-    private LoopbackServer(int maxConcurrent, ServerInterceptor... interceptors) throws Exception {
+    private LoopbackServer(int maxConcurrent, int maxQueued, ServerInterceptor... interceptors) throws Exception {
         ServerConfig config = ServerConfig.builder(Fixtures.checkpoint("tiny-gpt-neo").toString())
                 .host("127.0.0.1").port(0).metricsPort(-1)
-                .maxConcurrent(maxConcurrent).shutdownGrace(Duration.ZERO).streamBuffer(4)
+                .maxConcurrent(maxConcurrent).maxQueued(maxQueued).shutdownGrace(Duration.ZERO).streamBuffer(4)
                 .build();
         AbstractModule intercepted = new AbstractModule() {
             @Provides
@@ -48,16 +48,21 @@ final class LoopbackServer implements AutoCloseable {
         server = injector.getInstance(GptNeoServer.class).start();
     }
 
-    /** Loaded and SERVING. */
+    /** Loaded and SERVING, with the default queue. */
     static LoopbackServer serving(int maxConcurrent, ServerInterceptor... interceptors) throws Exception {
-        LoopbackServer loopback = new LoopbackServer(maxConcurrent, interceptors);
+        return serving(maxConcurrent, ServerConfig.DEFAULT_MAX_QUEUED, interceptors);
+    }
+
+    /** Loaded and SERVING; {@code maxQueued} 0 refuses a generation beyond {@code maxConcurrent} at once. */
+    static LoopbackServer serving(int maxConcurrent, int maxQueued, ServerInterceptor... interceptors) throws Exception {
+        LoopbackServer loopback = new LoopbackServer(maxConcurrent, maxQueued, interceptors);
         loopback.server.load();
         return loopback;
     }
 
     /** Listening, model not loaded: health NOT_SERVING, generation calls UNAVAILABLE. */
     static LoopbackServer starting(ServerInterceptor... interceptors) throws Exception {
-        return new LoopbackServer(1, interceptors);
+        return new LoopbackServer(1, ServerConfig.DEFAULT_MAX_QUEUED, interceptors);
     }
 
     String target() {
@@ -79,6 +84,20 @@ final class LoopbackServer implements AutoCloseable {
         while (engineStats().active() != active) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("engine holds " + engineStats() + ", expected " + active + " active");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * Waits until the metrics contain {@code text}: a cancel frees the slot at once, and the
+     * engine reports the cancelled generation's end at its next step.
+     */
+    void awaitMetric(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!metrics().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("metrics lack " + text + ":\n" + metrics());
             }
             Thread.sleep(5);
         }

@@ -5,14 +5,14 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.engine.GenerationEngine;
-import dev.gptneo.model.engine.RoundRobinEngine;
+import dev.gptneo.model.engine.BatchingEngine;
 
-/** The engine that runs generations on the model; a batching engine would replace only this module. */
+/** The engine that runs generations on the model: continuous batching over a bounded queue. */
 public final class EngineModule extends AbstractModule {
 
     @Provides
     @Singleton
     GenerationEngine engine(LoadedModel model, ServerConfig config) {
-        return new RoundRobinEngine(model, config.maxConcurrent());
+        return new BatchingEngine(model, config.maxConcurrent(), config.maxQueued(), config.maxBatchTokens());
     }
 }

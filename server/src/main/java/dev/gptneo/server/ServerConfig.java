@@ -15,7 +15,10 @@ import java.time.Duration;
  * @param host the address to listen on
  * @param port the gRPC port (0: any free port)
  * @param metricsPort the Prometheus metrics HTTP port (0: any free port, negative: no metrics)
- * @param maxConcurrent generations run at once; one more is refused
+ * @param maxConcurrent generations run at once; more wait in the queue
+ * @param maxQueued generations that may wait for a slot; one more is refused
+ * @param maxBatchTokens token rows one engine step runs at most (decode rows first, then prompt
+ *     chunks): bounds how long a step takes, so the gap between two tokens of a running stream
  * @param shutdownGrace how long running generations may go on after shutdown begins
  * @param streamBuffer responses a Generate call queues for a reader that has fallen behind
  *     before its generation pauses
@@ -31,6 +34,8 @@ public record ServerConfig(
         int port,
         int metricsPort,
         int maxConcurrent,
+        int maxQueued,
+        int maxBatchTokens,
         Duration shutdownGrace,
         int streamBuffer,
         Path tokenizer) {
@@ -38,13 +43,23 @@ public record ServerConfig(
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 50051;
     public static final int DEFAULT_METRICS_PORT = 9464;
-    public static final int DEFAULT_MAX_CONCURRENT = 4;
+    public static final int DEFAULT_MAX_CONCURRENT = 32;
+    public static final int DEFAULT_MAX_QUEUED = 256;
+    /** Bounds a step's time, so the gap between two tokens of every running stream, near a short prompt's prefill. */
+    public static final int DEFAULT_MAX_BATCH_TOKENS = 256;
     public static final int DEFAULT_GRACE_SECONDS = 10;
     public static final int DEFAULT_STREAM_BUFFER = 16;
 
     public ServerConfig {
         if (maxConcurrent < 1) {
             throw new IllegalArgumentException("--max-concurrent must be at least 1, got " + maxConcurrent);
+        }
+        if (maxQueued < 0) {
+            throw new IllegalArgumentException("--max-queued must be at least 0, got " + maxQueued);
+        }
+        if (maxBatchTokens < maxConcurrent) {
+            throw new IllegalArgumentException("--max-batch-tokens must be at least --max-concurrent (" + maxConcurrent
+                    + ": each running generation decodes a token per step), got " + maxBatchTokens);
         }
         if (streamBuffer < 1) {
             throw new IllegalArgumentException("the stream buffer must hold at least 1 response, got " + streamBuffer);
@@ -69,6 +84,8 @@ public record ServerConfig(
         private int port = DEFAULT_PORT;
         private int metricsPort = DEFAULT_METRICS_PORT;
         private int maxConcurrent = DEFAULT_MAX_CONCURRENT;
+        private int maxQueued = DEFAULT_MAX_QUEUED;
+        private int maxBatchTokens = DEFAULT_MAX_BATCH_TOKENS;
         private Duration shutdownGrace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
         private int streamBuffer = DEFAULT_STREAM_BUFFER;
         private Path tokenizer;
@@ -112,6 +129,16 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder maxQueued(int queued) {
+            this.maxQueued = queued;
+            return this;
+        }
+
+        public Builder maxBatchTokens(int tokens) {
+            this.maxBatchTokens = tokens;
+            return this;
+        }
+
         public Builder shutdownGrace(Duration grace) {
             this.shutdownGrace = grace;
             return this;
@@ -130,7 +157,7 @@ public record ServerConfig(
         /** @throws IllegalArgumentException naming the flag at fault, as the record's constructor does */
         public ServerConfig build() {
             return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, maxConcurrent,
-                    shutdownGrace, streamBuffer, tokenizer);
+                    maxQueued, maxBatchTokens, shutdownGrace, streamBuffer, tokenizer);
         }
     }
 }

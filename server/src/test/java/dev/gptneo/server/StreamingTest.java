@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Flow control, cancellation, deadlines and overload, on a server with one generation slot. */
+/** Flow control, cancellation, deadlines and overload, on a server with one generation slot and no queue. */
 class StreamingTest {
 
     /** Long enough that an unpaused generation would finish well within the waits below. */
@@ -32,7 +32,7 @@ class StreamingTest {
 
     @BeforeAll
     static void start() throws Exception {
-        test = TestServer.serving(TestServer.config(1, Duration.ofSeconds(1)));
+        test = TestServer.serving(TestServer.configBuilder(1, Duration.ofSeconds(1)).maxQueued(0).build());
     }
 
     @AfterAll

@@ -6,18 +6,18 @@ import java.time.Duration;
 
 /**
  * Runs generation requests asynchronously on a model that only one thread may drive. Callers
- * submit and get events on their {@link RequestListener}; how requests share the model
- * (round-robin steps today, continuous batching later) is the implementation's business.
+ * submit and get events on their {@link RequestListener}; how requests share the model (one
+ * batched step for all that run, in {@link BatchingEngine}) is the implementation's business.
  */
 public interface GenerationEngine extends AutoCloseable {
 
     /**
-     * Admits a request, or refuses it at once: never waits for a free slot.
+     * Queues a request for a slot, or refuses it at once: never blocks the caller.
      *
      * @param listener receives the tokens and then exactly one of {@code onFinish} (also for a
      *     cancelled request, with reason CANCELLED) or {@code onFailure}, on the engine's thread
      * @throws InvalidRequestException if the request breaks a rule (nothing was started)
-     * @throws OverloadedException if as many requests as allowed are already running
+     * @throws OverloadedException if as many requests as allowed are already running and waiting
      * @throws EngineClosedException once shutdown has begun
      */
     GenerationHandle submit(int[] promptIds, GenerationParams params, RequestListener listener);
@@ -26,7 +26,7 @@ public interface GenerationEngine extends AutoCloseable {
     EngineStats stats();
 
     /**
-     * Stops admitting requests, lets those running finish for up to {@code grace}, then stops
+     * Stops taking requests, lets those queued and running finish for up to {@code grace}, then stops
      * the rest (their listeners get {@code onFailure} with an {@link EngineClosedException}) and
      * returns once the engine's thread has ended and the model is free.
      */

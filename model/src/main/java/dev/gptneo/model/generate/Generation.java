@@ -10,9 +10,12 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One request's generation, advanced one token per {@link #step()}, so an engine can interleave
- * several requests on one model and stop any of them between steps. Not thread-safe: one
- * thread steps it (and the model) at a time; {@link #cancel()} may be called from any thread.
+ * One request's generation. What the model must run next ({@link #nextInput}) is separate from
+ * what to do with its output ({@link #accept}), so that an engine can feed the inputs of many
+ * generations to one model call, split a long prompt into chunks, and stop any of them between
+ * calls; {@link #step()} drives one generation alone through the same two methods. Not
+ * thread-safe: one thread drives it (and the model) at a time; {@link #cancel()} may be called
+ * from any thread.
  */
 public final class Generation implements AutoCloseable {
 
@@ -26,11 +29,15 @@ public final class Generation implements AutoCloseable {
     private final KvCache cache;
     private final int[] context;
     private final int promptLength;
+    /** Where {@link #step()} has the model write; an engine hands its own logits to accept. */
     private final float[] logits;
+    /** The logits before the sampler's penalties and filters, for the reported logprobs. */
     private final float[] raw;
     /** The one token a decode step feeds, reused so a step allocates no input array. */
     private final int[] next = new int[1];
     private int length;
+    /** Whether the input last handed out ends where a token is sampled. */
+    private boolean inputWantsLogits;
     private long startNanos;
     private long firstTokenNanos;
     private volatile boolean cancelled;
@@ -82,32 +89,88 @@ public final class Generation implements AutoCloseable {
     }
 
     /**
-     * Generates the next token (processing the prompt first, on the first call) and reports it.
+     * Generates the next token (processing the whole prompt first, on the first call) and
+     * reports it: one {@link #nextInput}, one forward pass and one {@link #accept}.
      *
      * @return false once the generation has finished (its listener has had onFinish)
      */
     public boolean step() {
-        if (finished) {
+        if (finished || finishIfCancelled()) {
             return false;
         }
-        if (cancelled) {
-            finish("", StopReason.CANCELLED);
-            return false;
-        }
-        if (cache.length() == 0) {
-            startNanos = System.nanoTime();
-            model.forward(cache, Arrays.copyOf(context, promptLength), logits);
-        } else {
-            next[0] = context[length - 1];
-            model.forward(cache, next, logits);
-        }
-        emit(choose());
+        int[] ids = nextInput(promptLength);
+        model.forward(cache, ids, logits);
+        accept(logits);
         return !finished;
+    }
+
+    /**
+     * The ids the model must run next on {@link #cache()}: the next chunk of the prompt (at most
+     * {@code maxTokens} of it), or, once the prompt is in the cache, the last token sampled.
+     */
+    public int[] nextInput(int maxTokens) {
+        if (finished) {
+            throw new IllegalStateException("the generation has finished");
+        }
+        int fed = cache.length();
+        if (fed >= promptLength) {
+            inputWantsLogits = true;
+            next[0] = context[length - 1];
+            return next;
+        }
+        if (fed == 0) {
+            startNanos = System.nanoTime();
+        }
+        int chunk = Math.min(Math.max(1, maxTokens), promptLength - fed);
+        inputWantsLogits = fed + chunk == promptLength;
+        return Arrays.copyOfRange(context, fed, fed + chunk);
+    }
+
+    /**
+     * Whether a token is sampled from the last row of the input {@link #nextInput} handed out:
+     * true for the prompt's last chunk and every decode step, false for earlier chunks, whose
+     * rows only fill the cache.
+     */
+    public boolean wantsLogits() {
+        return inputWantsLogits;
+    }
+
+    /**
+     * Takes the model's result once it has run the last {@link #nextInput} on {@link #cache()}:
+     * when {@link #wantsLogits()}, samples from {@code logits} (which it may overwrite), reports
+     * the token and finishes if that was the last; otherwise does nothing more.
+     */
+    public void accept(float[] logits) {
+        if (inputWantsLogits) {
+            inputWantsLogits = false;
+            emit(choose(logits));
+        }
+    }
+
+    /** Whether part of the prompt is still to run; past it, every input is one decode token. */
+    public boolean inPrompt() {
+        return cache.length() < promptLength;
+    }
+
+    /** The positions this generation has run so far, which its inputs extend. */
+    public KvCache cache() {
+        return cache;
     }
 
     /** Asks the generation to stop; it finishes as CANCELLED at its next step. */
     public void cancel() {
         cancelled = true;
+    }
+
+    /**
+     * On the thread that drives it: if {@link #cancel()} was called, finishes now as CANCELLED
+     * (the listener hears onFinish, the cache is freed) and returns true.
+     */
+    public boolean finishIfCancelled() {
+        if (cancelled && !finished) {
+            finish("", StopReason.CANCELLED);
+        }
+        return cancelled;
     }
 
     public boolean finished() {
@@ -121,8 +184,8 @@ public final class Generation implements AutoCloseable {
         }
     }
 
-    private int choose() {
-        System.arraycopy(logits, 0, raw, 0, logits.length);
+    private int choose(float[] logits) {
+        System.arraycopy(logits, 0, raw, 0, raw.length);
         int generated = length - promptLength;
         int eos = tokenizer.eosId();
         int suppressed = !params.ignoreEos() && generated < params.minNewTokens() ? eos : -1;

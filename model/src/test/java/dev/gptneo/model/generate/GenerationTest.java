@@ -91,6 +91,35 @@ class GenerationTest {
     }
 
     @Test
+    void aPromptFedInChunksGivesTheReferenceIds() {
+        for (Fixtures.Case c : Fixtures.cases("tiny-gpt-neo")) {
+            Recorder r = new Recorder();
+            Generation g = new Generation(loaded, c.inputIds(), greedy(c.greedyNewIds().length), r);
+            float[] logits = new float[loaded.model().config().vocabSize()];
+            int chunks = 0;
+            while (g.inPrompt()) {
+                int[] chunk = g.nextInput(3);
+                assertEquals(Math.min(3, c.inputIds().length - 3 * chunks), chunk.length, c::toString);
+                assertEquals(g.cache().length() + chunk.length == c.inputIds().length, g.wantsLogits(), c::toString);
+                loaded.model().forward(g.cache(), chunk, logits);
+                g.accept(logits);
+                chunks++;
+            }
+            assertEquals((c.inputIds().length + 2) / 3, chunks, c::toString);
+            assertEquals(1, r.tokens.size(), "the last chunk samples the first token");
+            while (!g.finished()) {
+                int[] next = g.nextInput(3);
+                assertEquals(1, next.length);
+                assertTrue(g.wantsLogits());
+                loaded.model().forward(g.cache(), next, logits);
+                g.accept(logits);
+            }
+            assertArrayEquals(c.greedyNewIds(), r.ids(), c::toString);
+            assertEquals(c.greedyNewText(), r.text(), c::toString);
+        }
+    }
+
+    @Test
     void firstTokenLogprobsMatchTheReference() {
         for (Fixtures.Case c : Fixtures.cases("tiny-gpt-neo")) {
             GenerationParams params = new GenerationParams(1, 0, true, List.of(), false, 1, 0, 1, 1, 0, c.top10Ids().length);

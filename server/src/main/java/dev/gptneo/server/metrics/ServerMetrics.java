@@ -54,8 +54,9 @@ public final class ServerMetrics {
         counter(out, "gptneo_generated_tokens_total", "Tokens generated.", Map.of("", tokens));
         counter(out, "gptneo_generations_total", "Generations ended, by finish reason.", finished);
         counter(out, "gptneo_requests_total", "gRPC calls ended, by method and status code.", requests);
-        gauge(out, "gptneo_requests_active", "Generations admitted and not finished.", stats.active());
-        gauge(out, "gptneo_requests_queued", "Admitted generations whose prompt is not processed yet.", stats.queued());
+        gauge(out, "gptneo_requests_active", "Generations submitted and not finished: running or queued.", stats.active());
+        gauge(out, "gptneo_requests_running", "Generations holding one of the engine's slots.", stats.running());
+        gauge(out, "gptneo_requests_queued", "Generations waiting in the queue for a slot.", stats.queued());
         gauge(out, "gptneo_requests_paused", "Generations paused for a slow reader.", stats.paused());
         return out.toString();
     }

@@ -1,0 +1,123 @@
+package dev.gptneo.model.engine;
+
+import dev.gptneo.model.LoadedModel;
+import dev.gptneo.model.generate.GeneratedToken;
+import dev.gptneo.model.generate.Generation;
+import dev.gptneo.model.generate.GenerationListener;
+import dev.gptneo.model.generate.GenerationParams;
+import dev.gptneo.model.generate.StopReason;
+import dev.gptneo.model.generate.TokenUsage;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One submitted request: the caller's handle, and the listener of its generation, which is
+ * created, driven and ended only on the engine's thread. Whatever happens, its listener hears
+ * exactly one end (onFinish or onFailure), after the slot has been given back.
+ */
+final class Sequence implements GenerationHandle, GenerationListener {
+
+    private static final Logger LOG = Logger.getLogger(Sequence.class.getName());
+
+    final RequestListener listener;
+    private final int[] promptIds;
+    private final GenerationParams params;
+    private final Admission admission;
+    /** When it got its slot; guarded by the admission's lock. */
+    long admittedNanos;
+    private volatile boolean cancelled;
+    private volatile boolean aborted;
+    // Engine thread only.
+    private Generation generation;
+    private boolean ended;
+
+    Sequence(int[] promptIds, GenerationParams params, RequestListener listener, Admission admission) {
+        this.promptIds = promptIds;
+        this.params = params;
+        this.listener = listener;
+        this.admission = admission;
+    }
+
+    /** Creates the generation (and reserves its KV cache), on the engine's thread once admitted. */
+    void start(LoadedModel model) {
+        generation = new Generation(model, promptIds, params, this);
+    }
+
+    Generation generation() {
+        return generation;
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    /** Whether its listener has heard the end: the engine drops it. */
+    boolean ended() {
+        return ended;
+    }
+
+    /** Ends a cancelled sequence: CANCELLED (or the shutdown's failure), its cache freed. */
+    void finishCancelled() {
+        if (generation == null) {
+            // Left the queue before it started: nothing ran.
+            onFinish("", StopReason.CANCELLED, new TokenUsage(promptIds.length, 0, 0, 0));
+        } else {
+            generation.cancel();
+            generation.finishIfCancelled();
+        }
+    }
+
+    /** Fails it with {@code cause}, frees its cache and slot; a listener that has heard its end hears nothing more. */
+    void fail(Throwable cause) {
+        if (generation != null) {
+            generation.close();
+        }
+        admission.release(this);
+        if (ended) {
+            LOG.log(Level.WARNING, "a request's listener failed after its end", cause);
+            return;
+        }
+        ended = true;
+        try {
+            listener.onFailure(cause);
+        } catch (RuntimeException e) {
+            e.addSuppressed(cause);
+            LOG.log(Level.WARNING, "a request's listener failed in onFailure", e);
+        }
+    }
+
+    /** Shutdown's grace period is over: it ends with an {@link EngineClosedException}. */
+    void abort() {
+        aborted = true;
+        cancel();
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+        admission.cancel(this);
+    }
+
+    @Override
+    public void resume() {
+        admission.wake();
+    }
+
+    @Override
+    public void onToken(GeneratedToken token, String textDelta) {
+        listener.onToken(token, textDelta);
+    }
+
+    /** Gives the slot back before the caller hears of the end, so that it may submit again at once. */
+    @Override
+    public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
+        admission.release(this);
+        ended = true;
+        // Stopped by shutdown: a failure. Cancelled by its caller: a normal end.
+        if (reason == StopReason.CANCELLED && aborted) {
+            listener.onFailure(new EngineClosedException());
+        } else {
+            listener.onFinish(textDelta, reason, usage);
+        }
+    }
+}

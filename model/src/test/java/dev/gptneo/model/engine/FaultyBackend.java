@@ -1,0 +1,37 @@
+package dev.gptneo.model.engine;
+
+import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.scalar.ScalarBackend;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The scalar backend, watched and disturbed by a test: it records the most rows one model call
+ * embedded, and throws an OutOfMemoryError from the next matmul once armed.
+ */
+final class FaultyBackend {
+
+    final AtomicInteger maxRows = new AtomicInteger();
+    final AtomicBoolean failNextMatmul = new AtomicBoolean();
+    final Backend backend;
+
+    FaultyBackend() {
+        Backend scalar = new ScalarBackend();
+        backend = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("embed")) {
+                        maxRows.accumulateAndGet(((int[]) args[2]).length, Math::max);
+                    }
+                    if (method.getName().equals("matmul") && failNextMatmul.compareAndSet(true, false)) {
+                        throw new OutOfMemoryError("test: no memory for this step");
+                    }
+                    try {
+                        return method.invoke(scalar, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+}
