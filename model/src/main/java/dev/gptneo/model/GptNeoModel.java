@@ -1,11 +1,13 @@
 package dev.gptneo.model;
 
 import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BatchSequence;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.model.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The GPT-Neo graph (as Hugging Face's {@code modeling_gpt_neo.py}) over a {@link Backend}:
@@ -117,9 +119,9 @@ public final class GptNeoModel implements AutoCloseable {
         float eps = config.layerNormEps();
         backend.layerNorm(a.x, w.ln1Gamma(), w.ln1Beta(), eps, a.normed);
         backend.matmulEach(a.normed, queryKeyValue, a.queryKeyValue);
-        backend.attention(a.q, a.k, a.v, cache.keys(layer), cache.values(layer),
-                past, config.heads(), config.window(layer), a.attended);
-        backend.cacheWrite(a.k, a.v, cache.keys(layer), cache.values(layer), past, config.heads());
+        List<BatchSequence> sequence = List.of(new BatchSequence(0, a.rows, past, cache.keys(layer), cache.values(layer)));
+        backend.attention(a.q, a.k, a.v, sequence, config.heads(), config.window(layer), a.attended);
+        backend.cacheWrite(a.k, a.v, sequence, config.heads());
         backend.matmul(a.attended, w.outWeight(), w.outBias(), a.projected);
         backend.add(a.x, a.projected);
 
