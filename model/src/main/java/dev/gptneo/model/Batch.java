@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The rows of one forward pass over several sequences ({@link GptNeoModel#forward(Batch, float[][])}),
@@ -97,6 +98,7 @@ public final class Batch {
 
         /** One row: {@code id} at {@code position} of the sequence whose cache is {@code cache}. */
         public Builder row(KvCache cache, int id, int position, boolean wantsLogits) {
+            Objects.requireNonNull(cache, "a batch row needs its sequence's cache");
             int r = caches.size();
             if (r == ids.length) {
                 ids = Arrays.copyOf(ids, 2 * r);
