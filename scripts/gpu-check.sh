@@ -99,11 +99,12 @@ fi
 # stop the build, so that both suites report.
 rm -rf kernels/target/surefire-reports model/target/surefire-reports
 timed 300 "$work/test.log" env CI=true ./mvnw -B "${mvn_args[@]}" -pl model -am test \
-  -Dtest='OpenClBackendTest,ForwardFixtureTest' -Dsurefire.failIfNoSpecifiedTests=false -Dmaven.test.failure.ignore=true -Dvector256.skip=true \
+  -Dtest='OpenClBackendTest,ForwardFixtureTest,BatchForwardTest' -Dsurefire.failIfNoSpecifiedTests=false -Dmaven.test.failure.ignore=true -Dvector256.skip=true \
   -Dgptneo.test.backends=opencl -Dgptneo.test.openclPlatform="$platform" -Dgptneo.test.openclDevice="$device"
 test_seconds=$took
 for suite in kernels/target/surefire-reports/TEST-dev.gptneo.kernels.opencl.OpenClBackendTest.xml \
-             model/target/surefire-reports/TEST-dev.gptneo.model.ForwardFixtureTest.xml; do
+             model/target/surefire-reports/TEST-dev.gptneo.model.ForwardFixtureTest.xml \
+             model/target/surefire-reports/TEST-dev.gptneo.model.BatchForwardTest.xml; do
   name="$(basename "$suite" .xml)"
   name="${name##*.}"
   if [ ! -f "$suite" ]; then

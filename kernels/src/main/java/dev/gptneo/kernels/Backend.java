@@ -1,12 +1,15 @@
 package dev.gptneo.kernels;
 
+import java.util.List;
+
 /**
  * The arithmetic a transformer needs, on tensors the backend owns. The model graph holds
  * {@link Tensor} handles and calls these operations in order; it never touches elements, so a
  * backend may keep everything on a GPU and only {@link #read} crosses back to the host.
  *
  * <p>Every operation works on a batch of rows (one row per token), so prompt processing and
- * batched decoding share the same calls. Unless stated otherwise, {@code out} must not alias an
+ * batched decoding share the same calls; the rows may belong to several sequences, which only
+ * attention and the cache writes tell apart ({@link BatchSequence}). Unless stated otherwise, {@code out} must not alias an
  * input. Operations may run asynchronously; {@link #read} returns only once all earlier
  * operations that write its source have completed.
  *
@@ -80,25 +83,27 @@ public interface Backend extends AutoCloseable {
     void add(Tensor acc, Tensor x);
 
     /**
-     * Causal multi-head attention for one sequence, without 1/sqrt(d) scaling (GPT-Neo).
+     * Causal multi-head attention, without 1/sqrt(d) scaling (GPT-Neo), for every sequence of a
+     * batch: each sequence's rows attend only to that sequence's positions.
      *
-     * <p>{@code q}, {@code k}, {@code v} are {@code rows × hidden} for positions
-     * {@code past … past+rows-1}. Earlier positions come from the cache tensors
+     * <p>{@code q}, {@code k}, {@code v} are {@code rows × hidden}; {@code sequences} cover their
+     * rows in order ({@link BatchSequence#checkCovers}), the rows of one at its positions
+     * {@code past … past+rows-1}. Earlier positions come from the sequence's cache tensors
      * ({@code capacity × hidden}, position {@code p} in slot {@code p % capacity}; how a slot
      * is laid out is the backend's, as only {@link #cacheWrite} fills them); the cache must
      * already hold every earlier position the mask lets a row see.
      * A row at position {@code i} attends to {@code j ≤ i}, and, when {@code window > 0},
      * only to {@code j > i - window}. {@code out} is {@code rows × hidden}, heads concatenated.
      */
-    void attention(Tensor q, Tensor k, Tensor v, Tensor cacheK, Tensor cacheV,
-                   int past, int heads, int window, Tensor out);
+    void attention(Tensor q, Tensor k, Tensor v, List<BatchSequence> sequences, int heads, int window, Tensor out);
 
     /**
-     * Stores the rows of {@code k} and {@code v} (positions {@code past…}) in their cache slots;
-     * when there are more rows than the cache's capacity, only the last {@code capacity} remain.
-     * {@code heads} lets a backend keep each head's positions together, as attention reads them.
+     * Stores each sequence's rows of {@code k} and {@code v} (its positions {@code past…}) in
+     * the slots of its cache; when a sequence has more rows than its cache's capacity, only its
+     * last {@code capacity} remain. {@code heads} lets a backend keep each head's positions
+     * together, as attention reads them.
      */
-    void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads);
+    void cacheWrite(Tensor k, Tensor v, List<BatchSequence> sequences, int heads);
 
     /** Copies {@code count} rows from {@code src} (starting at {@code srcRow}) into {@code dst}. */
     void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count);

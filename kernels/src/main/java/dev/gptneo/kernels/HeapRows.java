@@ -10,16 +10,16 @@ public final class HeapRows {
     }
 
     /**
-     * Stores rows of {@code k} and {@code v} (positions {@code past…}, {@code hidden} floats
-     * each) in their cache slots, position p in slot p % capacity; with more rows than the cache
-     * holds, only the last {@code capacity} are written.
+     * Stores rows {@code firstRow … firstRow+rows-1} of {@code k} and {@code v} (positions
+     * {@code past…}, {@code hidden} floats each) in their cache slots, position p in slot
+     * p % capacity; with more rows than the cache holds, only the last {@code capacity} are written.
      */
     public static void cacheWrite(float[] k, float[] v, float[] cacheK, float[] cacheV,
-                                  int rows, int hidden, int capacity, int past) {
+                                  int firstRow, int rows, int hidden, int capacity, int past) {
         for (int r = Math.max(0, rows - capacity); r < rows; r++) {
             int slot = (past + r) % capacity;
-            System.arraycopy(k, r * hidden, cacheK, slot * hidden, hidden);
-            System.arraycopy(v, r * hidden, cacheV, slot * hidden, hidden);
+            System.arraycopy(k, (firstRow + r) * hidden, cacheK, slot * hidden, hidden);
+            System.arraycopy(v, (firstRow + r) * hidden, cacheV, slot * hidden, hidden);
         }
     }
 

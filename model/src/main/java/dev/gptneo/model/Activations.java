@@ -3,11 +3,9 @@ package dev.gptneo.model;
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.Tensor;
 
-/** Scratch tensors for a forward pass over a given number of rows, reused between calls. */
+/** Scratch tensors for the blocks of a forward pass over a given number of rows, reused between calls. */
 final class Activations {
     final int rows;
-    /** The positions of the rows, filled in per call. */
-    final int[] positions;
     final Tensor x;
     final Tensor normed;
     final Tensor q;
@@ -18,15 +16,11 @@ final class Activations {
     final Tensor attended;
     final Tensor projected;
     final Tensor mlp;
-    final Tensor last;
-    final Tensor lastNormed;
-    final Tensor logits;
     private final Backend backend;
 
     Activations(GptNeoConfig c, Backend backend, int rows) {
         this.backend = backend;
         this.rows = rows;
-        positions = new int[rows];
         x = backend.allocate(rows, c.hidden());
         normed = backend.allocate(rows, c.hidden());
         q = backend.allocate(rows, c.hidden());
@@ -36,13 +30,10 @@ final class Activations {
         attended = backend.allocate(rows, c.hidden());
         projected = backend.allocate(rows, c.hidden());
         mlp = backend.allocate(rows, c.intermediate());
-        last = backend.allocate(1, c.hidden());
-        lastNormed = backend.allocate(1, c.hidden());
-        logits = backend.allocate(1, c.vocabSize());
     }
 
     void free() {
-        for (Tensor t : new Tensor[] {x, normed, q, k, v, attended, projected, mlp, last, lastNormed, logits}) {
+        for (Tensor t : new Tensor[] {x, normed, q, k, v, attended, projected, mlp}) {
             backend.free(t);
         }
     }

@@ -1,11 +1,14 @@
 package dev.gptneo.model;
 
 import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BatchSequence;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.model.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The GPT-Neo graph (as Hugging Face's {@code modeling_gpt_neo.py}) over a {@link Backend}:
@@ -23,8 +26,13 @@ public final class GptNeoModel implements AutoCloseable {
     private final DType weightFormat;
     /** Per layer: the query, key and value weights, which project the same input in one call. */
     private final Tensor[][] queryKeyValue;
-    private Activations oneRow;
-    private Activations manyRows;
+    /**
+     * Rows of scratch kept for reuse: several decode batch sizes and a prompt chunk (about 33 KB
+     * a row for 125M's blocks, 200 KB a row of logits).
+     */
+    private static final int SCRATCH_ROWS = 512;
+    private final ScratchCache<Activations> activations;
+    private final ScratchCache<HeadScratch> heads;
 
     private GptNeoModel(GptNeoConfig config, Backend backend, WeightSource source, DType quantize) {
         this.config = config;
@@ -35,6 +43,9 @@ public final class GptNeoModel implements AutoCloseable {
         this.queryKeyValue = weights.layers().stream()
                 .map(w -> new Tensor[] {w.query(), w.key(), w.value()})
                 .toArray(Tensor[][]::new);
+        this.activations = new ScratchCache<>(SCRATCH_ROWS, rows -> new Activations(config, backend, rows),
+                Activations::free);
+        this.heads = new ScratchCache<>(SCRATCH_ROWS, rows -> new HeadScratch(config, backend, rows), HeadScratch::free);
     }
 
     /**
@@ -78,48 +89,87 @@ public final class GptNeoModel implements AutoCloseable {
 
     /**
      * Runs {@code ids} at the next positions of {@code cache}, extends the cache, and writes the
-     * logits of the last of them into {@code logits} (vocab_size floats).
+     * logits of the last of them into {@code logits} (vocab_size floats): a batch of one sequence.
      *
      * @throws IllegalArgumentException when the positions would pass max_position_embeddings or
      *     an id is outside the vocabulary
      */
     public void forward(KvCache cache, int[] ids, float[] logits) {
-        int past = cache.length();
-        if (ids.length == 0) {
-            throw new IllegalArgumentException("no tokens to process");
+        forward(Batch.of(cache, ids), new float[][] {logits});
+    }
+
+    /**
+     * One pass over the weights for every row of {@code batch}: each sequence's rows attend to
+     * that sequence's cache, which is then extended by them. {@code logits[i]} (vocab_size
+     * floats) receives the logits of the i-th row, in row order, that wants them.
+     *
+     * @throws IllegalArgumentException before any work when a sequence does not continue where
+     *     its cache ends, a position would pass max_position_embeddings, an id is outside the
+     *     vocabulary, or {@code logits} is not one array per wanted row
+     */
+    public void forward(Batch batch, float[][] logits) {
+        checkFits(batch, logits);
+        Activations a = activations.get(batch.rows());
+        backend.embed(weights.wte(), weights.wpe(), batch.ids(), batch.positions(), a.x);
+        for (int l = 0; l < config.layers(); l++) {
+            block(weights.layers().get(l), queryKeyValue[l], layout(batch, l), l, a);
         }
-        if (past + ids.length > config.maxPositions()) {
-            throw new IllegalArgumentException("context of " + (past + ids.length)
-                    + " tokens exceeds max_position_embeddings " + config.maxPositions());
+        if (batch.logitRows() > 0) {
+            head(batch, a.x, logits);
         }
-        for (int id : ids) {
+        for (Batch.Sequence s : batch.sequences()) {
+            s.cache().advance(s.rows());
+        }
+    }
+
+    private void checkFits(Batch batch, float[][] logits) {
+        for (Batch.Sequence s : batch.sequences()) {
+            int first = batch.positions()[s.firstRow()];
+            if (first != s.cache().length()) {
+                throw new IllegalArgumentException("row " + s.firstRow() + " is at position " + first
+                        + " but its cache holds " + s.cache().length() + " positions (a sequence continues"
+                        + " where its cache ends)");
+            }
+            if (first + s.rows() > config.maxPositions()) {
+                throw new IllegalArgumentException("context of " + (first + s.rows())
+                        + " tokens exceeds max_position_embeddings " + config.maxPositions());
+            }
+        }
+        for (int id : batch.ids()) {
             if (id < 0 || id >= config.vocabSize()) {
                 throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
                         + config.vocabSize() + ")");
             }
         }
-        Activations a = scratch(ids.length);
-        for (int r = 0; r < ids.length; r++) {
-            a.positions[r] = past + r;
+        if (logits.length != batch.logitRows()) {
+            throw new IllegalArgumentException(logits.length + " logits arrays for the " + batch.logitRows()
+                    + " rows that want logits");
         }
-        backend.embed(weights.wte(), weights.wpe(), ids, a.positions, a.x);
-        for (int l = 0; l < config.layers(); l++) {
-            block(weights.layers().get(l), queryKeyValue[l], cache, l, past, a);
+        for (float[] row : logits) {
+            if (row.length != config.vocabSize()) {
+                throw new IllegalArgumentException("a logits array of " + row.length + " floats, expected vocab_size "
+                        + config.vocabSize());
+            }
         }
-        backend.copyRows(a.x, ids.length - 1, a.last, 0, 1);
-        backend.layerNorm(a.last, weights.lnfGamma(), weights.lnfBeta(), config.layerNormEps(), a.lastNormed);
-        backend.matmul(a.lastNormed, weights.wte(), null, a.logits);
-        backend.read(a.logits, logits);
-        cache.advance(ids.length);
     }
 
-    private void block(LayerWeights w, Tensor[] queryKeyValue, KvCache cache, int layer, int past, Activations a) {
+    /** The batch's sequences as the backend sees them for one layer: rows, past and that layer's cache. */
+    private static List<BatchSequence> layout(Batch batch, int layer) {
+        List<BatchSequence> sequences = new ArrayList<>(batch.sequences().size());
+        for (Batch.Sequence s : batch.sequences()) {
+            sequences.add(new BatchSequence(s.firstRow(), s.rows(), s.cache().length(), s.cache().keys(layer),
+                    s.cache().values(layer)));
+        }
+        return sequences;
+    }
+
+    private void block(LayerWeights w, Tensor[] queryKeyValue, List<BatchSequence> sequences, int layer,
+                       Activations a) {
         float eps = config.layerNormEps();
         backend.layerNorm(a.x, w.ln1Gamma(), w.ln1Beta(), eps, a.normed);
         backend.matmulEach(a.normed, queryKeyValue, a.queryKeyValue);
-        backend.attention(a.q, a.k, a.v, cache.keys(layer), cache.values(layer),
-                past, config.heads(), config.window(layer), a.attended);
-        backend.cacheWrite(a.k, a.v, cache.keys(layer), cache.values(layer), past, config.heads());
+        backend.attention(a.q, a.k, a.v, sequences, config.heads(), config.window(layer), a.attended);
+        backend.cacheWrite(a.k, a.v, sequences, config.heads());
         backend.matmul(a.attended, w.outWeight(), w.outBias(), a.projected);
         backend.add(a.x, a.projected);
 
@@ -129,31 +179,37 @@ public final class GptNeoModel implements AutoCloseable {
         backend.add(a.x, a.projected);
     }
 
-    /** Scratch for {@code rows} rows: decode steps keep one set, prompts share another. */
-    private Activations scratch(int rows) {
-        if (rows == 1) {
-            if (oneRow == null) {
-                oneRow = new Activations(config, backend, 1);
+    /** The final layer norm and the head over the rows that want logits, gathered in runs; one read. */
+    private void head(Batch batch, Tensor x, float[][] logits) {
+        HeadScratch h = heads.get(batch.logitRows());
+        for (int r = 0, to = 0; r < batch.rows(); r++) {
+            int from = r;
+            while (r < batch.rows() && batch.wantsLogits(r)) {
+                r++;
             }
-            return oneRow;
-        }
-        if (manyRows == null || manyRows.rows != rows) {
-            if (manyRows != null) {
-                manyRows.free();
+            if (r > from) {
+                backend.copyRows(x, from, h.picked, to, r - from);
+                to += r - from;
             }
-            manyRows = new Activations(config, backend, rows);
         }
-        return manyRows;
+        backend.layerNorm(h.picked, weights.lnfGamma(), weights.lnfBeta(), config.layerNormEps(), h.normed);
+        backend.matmul(h.normed, weights.wte(), null, h.logits);
+        if (h.host == null) {
+            backend.read(h.logits, logits[0]);
+            return;
+        }
+        backend.read(h.logits, h.host);
+        int vocab = config.vocabSize();
+        for (int i = 0; i < logits.length; i++) {
+            System.arraycopy(h.host, i * vocab, logits[i], 0, vocab);
+        }
     }
 
     /** Frees the backend tensors and the host weights; the backend itself stays open. */
     @Override
     public void close() {
-        for (Activations a : new Activations[] {oneRow, manyRows}) {
-            if (a != null) {
-                a.free();
-            }
-        }
+        activations.clear();
+        heads.clear();
         weights.all().forEach(backend::free);
         source.close();
     }

@@ -18,6 +18,7 @@ import static org.jocl.CL.clReleaseCommandQueue;
 import static org.jocl.CL.clReleaseMemObject;
 
 import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BatchSequence;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
@@ -245,40 +246,52 @@ public final class OpenClBackend implements Backend {
         call.start(add).buffer(a).buffer(b).items(a.elements(), 1);
     }
 
+    /** One launch per sequence, its rows taken from {@code first_row} of the batch's q, k, v and out. */
     @Override
-    public void attention(Tensor q, Tensor k, Tensor v, Tensor cacheK, Tensor cacheV,
-                          int past, int heads, int window, Tensor out) {
+    public void attention(Tensor q, Tensor k, Tensor v, List<BatchSequence> sequences, int heads, int window,
+                          Tensor out) {
         OpenClTensor qs = activation(q);
-        int rows = qs.rows();
         int hidden = qs.cols();
-        int capacity = cacheK.rows();
-        if (hidden % heads != 0 || !sameShape(qs, k) || !sameShape(qs, v) || !sameShape(qs, out)
-                || cacheK.cols() != hidden || !sameShape(cacheK, cacheV)) {
+        if (hidden % heads != 0 || !sameShape(qs, k) || !sameShape(qs, v) || !sameShape(qs, out)) {
             throw new IllegalArgumentException("attention shapes: q " + qs + ", k " + k + ", v " + v
-                    + ", cache " + cacheK + "/" + cacheV + ", out " + out + ", " + heads + " heads");
+                    + ", out " + out + ", " + heads + " heads");
         }
-        // The longest span of positions a row sees: its scores are held in local memory.
-        int longestSpan = window > 0 ? Math.min(window, past + rows) : past + rows;
-        call.start(attention).buffer(qs).buffer(activation(k)).buffer(activation(v))
-                .buffer(activation(cacheK)).buffer(activation(cacheV))
-                .integer(past).integer(hidden / heads).integer(capacity).integer(window).buffer(activation(out))
-                .localFloats(longestSpan).localFloats(reductionGroup)
-                .groups(rows, heads, reductionGroup, 1);
+        BatchSequence.checkCovers(sequences, qs.rows(), "attention");
+        for (BatchSequence s : sequences) {
+            checkCache(s, hidden, "attention");
+            int total = s.past() + s.rows();
+            // The longest span of positions a row sees: its scores are held in local memory.
+            int longestSpan = window > 0 ? Math.min(window, total) : total;
+            call.start(attention).buffer(qs).buffer(activation(k)).buffer(activation(v))
+                    .buffer(activation(s.cacheK())).buffer(activation(s.cacheV())).integer(s.firstRow())
+                    .integer(s.past()).integer(hidden / heads).integer(s.capacity()).integer(window)
+                    .buffer(activation(out)).localFloats(longestSpan).localFloats(reductionGroup)
+                    .groups(s.rows(), heads, reductionGroup, 1);
+        }
     }
 
     @Override
-    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads) {
+    public void cacheWrite(Tensor k, Tensor v, List<BatchSequence> sequences, int heads) {
         OpenClTensor keys = activation(k);
-        int capacity = cacheK.rows();
-        if (!sameShape(keys, v) || cacheK.cols() != keys.cols() || !sameShape(cacheK, cacheV)) {
-            throw new IllegalArgumentException("cacheWrite shapes: k " + keys + ", v " + v + ", cache "
-                    + cacheK + "/" + cacheV);
+        if (!sameShape(keys, v)) {
+            throw new IllegalArgumentException("cacheWrite shapes: k " + keys + ", v " + v);
         }
-        // Rows that a later row of this call would overwrite are skipped, so no two items race.
-        int firstRow = Math.max(0, keys.rows() - capacity);
-        call.start(cacheWrite).buffer(keys).buffer(activation(v)).buffer(activation(cacheK))
-                .buffer(activation(cacheV)).integer(firstRow).integer(past).integer(capacity)
-                .items(keys.cols(), keys.rows() - firstRow);
+        BatchSequence.checkCovers(sequences, keys.rows(), "cacheWrite");
+        for (BatchSequence s : sequences) {
+            checkCache(s, keys.cols(), "cacheWrite");
+            // Rows that a later row of the sequence would overwrite are skipped, so no two items race.
+            int skipped = Math.max(0, s.rows() - s.capacity());
+            call.start(cacheWrite).buffer(keys).buffer(activation(v)).buffer(activation(s.cacheK()))
+                    .buffer(activation(s.cacheV())).integer(s.firstRow() + skipped).integer(s.past() + skipped)
+                    .integer(s.capacity()).items(keys.cols(), s.rows() - skipped);
+        }
+    }
+
+    private static void checkCache(BatchSequence s, int hidden, String operation) {
+        if (s.cacheK().cols() != hidden || !sameShape(s.cacheK(), s.cacheV())) {
+            throw new IllegalArgumentException(operation + " shapes: hidden " + hidden + ", cache "
+                    + s.cacheK() + "/" + s.cacheV());
+        }
     }
 
     @Override

@@ -1,11 +1,13 @@
 package dev.gptneo.kernels.scalar;
 
 import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BatchSequence;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HeapRows;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
+import java.util.List;
 
 /**
  * The readable reference: plain loops, one thread, double accumulators. Every faster backend is
@@ -135,20 +137,29 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor q, Tensor k, Tensor v, Tensor cacheK, Tensor cacheV,
-                          int past, int heads, int window, Tensor out) {
+    public void attention(Tensor q, Tensor k, Tensor v, List<BatchSequence> sequences, int heads, int window,
+                          Tensor out) {
+        BatchSequence.checkCovers(sequences, q.rows(), "attention");
+        for (BatchSequence s : sequences) {
+            attend(q, k, v, s, heads, window, out);
+        }
+    }
+
+    /** One sequence: its rows of q against its positions, fresh (k, v) or cached. */
+    private static void attend(Tensor q, Tensor k, Tensor v, BatchSequence seq, int heads, int window, Tensor out) {
         float[] qs = floats(q);
         float[] o = floats(out);
         int hidden = q.cols();
         int headDim = hidden / heads;
-        int capacity = cacheK.rows();
-        KeyValues kv = new KeyValues(floats(k), floats(v), floats(cacheK), floats(cacheV), past, capacity, hidden);
-        double[] scores = new double[past + q.rows()];
-        for (int r = 0; r < q.rows(); r++) {
+        int past = seq.past();
+        KeyValues kv = new KeyValues(floats(k), floats(v), floats(seq.cacheK()), floats(seq.cacheV()),
+                seq.firstRow(), past, seq.capacity(), hidden);
+        double[] scores = new double[past + seq.rows()];
+        for (int r = 0; r < seq.rows(); r++) {
             int i = past + r;
             int first = window > 0 ? Math.max(0, i - window + 1) : 0;
             for (int h = 0; h < heads; h++) {
-                int qOff = r * hidden + h * headDim;
+                int qOff = (seq.firstRow() + r) * hidden + h * headDim;
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = first; j <= i; j++) {
                     double s = 0;
@@ -176,9 +187,12 @@ public final class ScalarBackend implements Backend {
         }
     }
 
-    /** Where position j's key and value live: this call's fresh rows, or the cache ring. */
+    /**
+     * Where position j of a sequence lives: this call's fresh rows (the sequence's, from
+     * {@code firstRow}), or its cache ring.
+     */
     private record KeyValues(float[] k, float[] v, float[] cacheK, float[] cacheV,
-                             int past, int capacity, int hidden) {
+                             int firstRow, int past, int capacity, int hidden) {
         float[] keys(int j) {
             return j >= past ? k : cacheK;
         }
@@ -188,13 +202,17 @@ public final class ScalarBackend implements Backend {
         }
 
         int offset(int j) {
-            return (j >= past ? j - past : j % capacity) * hidden;
+            return (j >= past ? firstRow + j - past : j % capacity) * hidden;
         }
     }
 
     @Override
-    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads) {
-        HeapRows.cacheWrite(floats(k), floats(v), floats(cacheK), floats(cacheV), k.rows(), k.cols(), cacheK.rows(), past);
+    public void cacheWrite(Tensor k, Tensor v, List<BatchSequence> sequences, int heads) {
+        BatchSequence.checkCovers(sequences, k.rows(), "cacheWrite");
+        for (BatchSequence s : sequences) {
+            HeapRows.cacheWrite(floats(k), floats(v), floats(s.cacheK()), floats(s.cacheV()),
+                    s.firstRow(), s.rows(), k.cols(), s.capacity(), s.past());
+        }
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.gptneo.kernels.vector;
 import static dev.gptneo.kernels.vector.Lanes.FLOATS;
 import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 
+import dev.gptneo.kernels.BatchSequence;
 import java.util.Arrays;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -22,8 +24,10 @@ import jdk.incubator.vector.VectorMask;
  * probabilities and the value rows), which keeps prefill FMA bound rather than load bound.
  * Positions a query of the block must not see get probability 0.
  *
- * <p>The work items are (query block, head) pairs, claimed by the workers as they go: later
- * rows attend to more positions, so a fixed split would leave one worker idle.
+ * <p>A batch may hold several sequences, each attending to its own cache. The work items are
+ * (sequence, query block, head) triples, claimed by the workers as they go: later rows attend to
+ * more positions, so a fixed split would leave one worker idle. A sequence of one row is one
+ * block of one query per head, which is the decode kernel, whatever else is in the batch.
  */
 final class Attention implements WorkerPool.Task {
 
@@ -46,17 +50,24 @@ final class Attention implements WorkerPool.Task {
     private float[] q;
     private float[] keys;
     private float[] values;
-    private float[] cacheK;
-    private float[] cacheV;
     private float[] out;
-    private int rows;
-    private int past;
     private int heads;
     private int headDim;
     private int window;
     private int hidden;
-    private int capacity;
     private int chunks;
+    /** The longest span of positions any block of the call sees. */
+    private int longest;
+    // Per sequence of the call (grown on demand): its rows in the batch, positions and cache.
+    private int sequences;
+    private int[] firstRow = new int[0];
+    private int[] rowsOf = new int[0];
+    private int[] pastOf = new int[0];
+    private int[] capacityOf = new int[0];
+    private float[][] cacheKOf = new float[0][];
+    private float[][] cacheVOf = new float[0][];
+    /** Where each sequence's work items start; {@code itemStart[sequences]} is their total. */
+    private int[] itemStart = new int[1];
 
     Attention(int workers) {
         scores = new float[workers][];
@@ -66,86 +77,131 @@ final class Attention implements WorkerPool.Task {
     }
 
     /**
-     * Stores fresh keys and values at positions {@code past…} in a layer's cache, head by head
-     * ({@code [head][slot][dim]}, keys blocked as {@link #writeKey} says); slot = position mod
-     * capacity. Only the last {@code capacity} rows remain when there are more.
+     * Stores each sequence's fresh keys and values at its positions {@code past…} in its cache,
+     * head by head ({@code [head][slot][dim]}, keys blocked as {@link #writeKey} says); slot =
+     * position mod capacity. Only a sequence's last {@code capacity} rows remain when it has more.
      */
-    static void cacheWrite(FloatRows k, FloatRows v, FloatRows cacheK, FloatRows cacheV, int past, int heads) {
-        int rows = k.rows();
+    static void cacheWrite(FloatRows k, FloatRows v, List<BatchSequence> sequences, int heads) {
         int hidden = k.cols();
-        if (heads < 1 || hidden % heads != 0 || v.rows() != rows || v.cols() != hidden
-                || cacheK.cols() != hidden || cacheV.cols() != hidden || cacheV.rows() != cacheK.rows()) {
-            throw new IllegalArgumentException("cacheWrite shapes: k " + rows + "x" + hidden + ", v " + v.rows()
-                    + "x" + v.cols() + ", cache " + cacheK.rows() + "x" + cacheK.cols() + " and " + cacheV.rows()
-                    + "x" + cacheV.cols() + ", heads " + heads);
-        }
-        int headDim = hidden / heads;
-        int capacity = cacheK.rows();
-        for (int r = Math.max(0, rows - capacity); r < rows; r++) {
-            int slot = (past + r) % capacity;
-            writeValue(v.data(), r, hidden, headDim, cacheV.data(), slot, capacity);
-            writeKey(k.data(), r, hidden, headDim, cacheK.data(), slot, capacity);
-        }
-    }
-
-    /** Copies row r of {@code v} into slot {@code slot} of values of {@code slots} slots, {@code [head][slot][dim]}. */
-    private static void writeValue(float[] v, int r, int hidden, int headDim, float[] dst, int slot, int slots) {
-        for (int h = 0; h < hidden / headDim; h++) {
-            System.arraycopy(v, r * hidden + h * headDim, dst, (h * slots + slot) * headDim, headDim);
+        BatchSequence.checkCovers(sequences, k.rows(), "cacheWrite");
+        for (BatchSequence s : sequences) {
+            FloatRows cacheK = VectorBackend.activation(s.cacheK());
+            FloatRows cacheV = VectorBackend.activation(s.cacheV());
+            if (heads < 1 || hidden % heads != 0 || v.rows() != k.rows() || v.cols() != hidden
+                    || cacheK.cols() != hidden || cacheV.cols() != hidden || cacheV.rows() != cacheK.rows()) {
+                throw new IllegalArgumentException("cacheWrite shapes: k " + k.rows() + "x" + hidden + ", v "
+                        + v.rows() + "x" + v.cols() + ", cache " + cacheK.rows() + "x" + cacheK.cols() + " and "
+                        + cacheV.rows() + "x" + cacheV.cols() + ", heads " + heads);
+            }
+            int headDim = hidden / heads;
+            int capacity = cacheK.rows();
+            for (int r = Math.max(0, s.rows() - capacity); r < s.rows(); r++) {
+                int slot = (s.past() + r) % capacity;
+                int row = s.firstRow() + r;
+                writeValue(v.data(), row, hidden, headDim, cacheV.data(), 0, slot, capacity);
+                writeKey(k.data(), row, hidden, headDim, cacheK.data(), 0, slot, capacity);
+            }
         }
     }
 
     /**
-     * Copies row r of {@code k} into slot {@code slot} of the blocked keys {@code dst} of
-     * {@code slots} slots. Per head, slots go in blocks of {@code LENGTH} (the last one maybe
+     * Copies row r of {@code v} into slot {@code slot} of the values at {@code dst[origin…]} of
+     * {@code slots} slots, {@code [head][slot][dim]}.
+     */
+    private static void writeValue(float[] v, int r, int hidden, int headDim, float[] dst, int origin, int slot,
+                                   int slots) {
+        for (int h = 0; h < hidden / headDim; h++) {
+            System.arraycopy(v, r * hidden + h * headDim, dst, origin + (h * slots + slot) * headDim, headDim);
+        }
+    }
+
+    /**
+     * Copies row r of {@code k} into slot {@code slot} of the blocked keys at {@code dst[origin…]}
+     * of {@code slots} slots. Per head, slots go in blocks of {@code LENGTH} (the last one maybe
      * narrower), each block dimension-major, so that one vector load is a dimension of a whole
      * block: dimension d of head h at slot s lies at
-     * {@code (h·slots + blockStart)·headDim + d·width + s - blockStart}.
+     * {@code origin + (h·slots + blockStart)·headDim + d·width + s - blockStart}.
      */
-    private static void writeKey(float[] k, int r, int hidden, int headDim, float[] dst, int slot, int slots) {
+    private static void writeKey(float[] k, int r, int hidden, int headDim, float[] dst, int origin, int slot,
+                                 int slots) {
         int blockStart = slot - slot % LENGTH;
         int width = Math.min(LENGTH, slots - blockStart);
         for (int c = 0, h = 0; h < hidden / headDim; h++) {
-            for (int at = (h * slots + blockStart) * headDim + slot - blockStart, end = c + headDim; c < end; c++, at += width) {
+            for (int at = origin + (h * slots + blockStart) * headDim + slot - blockStart, end = c + headDim; c < end; c++, at += width) {
                 dst[at] = k[r * hidden + c];
             }
         }
     }
 
-    void attend(WorkerPool pool, FloatRows q, FloatRows k, FloatRows v, FloatRows cacheK,
-                FloatRows cacheV, int past, int heads, int window, FloatRows out) {
+    void attend(WorkerPool pool, FloatRows q, FloatRows k, FloatRows v, List<BatchSequence> batch,
+                int heads, int window, FloatRows out) {
         if (q.cols() % heads != 0 || k.cols() != q.cols() || v.cols() != q.cols() || out.cols() != q.cols()
-                || k.rows() != q.rows() || v.rows() != q.rows() || out.rows() != q.rows()
-                || cacheK.cols() != q.cols() || cacheV.rows() != cacheK.rows()) {
+                || k.rows() != q.rows() || v.rows() != q.rows() || out.rows() != q.rows()) {
             throw new IllegalArgumentException("attention shapes: q " + q.rows() + "x" + q.cols() + ", k "
-                    + k.rows() + "x" + k.cols() + ", v " + v.rows() + "x" + v.cols() + ", cache "
-                    + cacheK.rows() + "x" + cacheK.cols() + ", out " + out.rows() + "x" + out.cols()
-                    + ", heads " + heads);
+                    + k.rows() + "x" + k.cols() + ", v " + v.rows() + "x" + v.cols() + ", out " + out.rows()
+                    + "x" + out.cols() + ", heads " + heads);
         }
+        BatchSequence.checkCovers(batch, q.rows(), "attention");
         this.q = q.data();
-        this.cacheK = cacheK.data();
-        this.cacheV = cacheV.data();
         this.out = out.data();
-        this.rows = q.rows();
-        this.past = past;
         this.heads = heads;
         this.headDim = q.cols() / heads;
         this.window = window;
         this.hidden = q.cols();
-        this.capacity = cacheK.rows();
+        describe(batch);
         arrangeFresh(k.data(), v.data());
-        int items = Math.ceilDiv(rows, BLOCK) * heads;
-        chunks = Math.min(items, WorkerPool.MAX_CHUNKS);
+        chunks = Math.min(itemStart[sequences], WorkerPool.MAX_CHUNKS);
         try {
             pool.run(chunks, this);
         } finally {
-            this.q = this.keys = this.values = this.cacheK = this.cacheV = this.out = null;
+            this.q = this.keys = this.values = this.out = null;
+            Arrays.fill(cacheKOf, null);
+            Arrays.fill(cacheVOf, null);
         }
     }
 
-    /** This call's keys and values as the cache keeps them, in slots 0…rows-1; one row is that already. */
+    /** Copies the batch's layout into the per-sequence arrays, with each sequence's first work item. */
+    private void describe(List<BatchSequence> batch) {
+        sequences = batch.size();
+        if (firstRow.length < sequences) {
+            firstRow = new int[sequences];
+            rowsOf = new int[sequences];
+            pastOf = new int[sequences];
+            capacityOf = new int[sequences];
+            cacheKOf = new float[sequences][];
+            cacheVOf = new float[sequences][];
+            itemStart = new int[sequences + 1];
+        }
+        longest = 0;
+        for (int i = 0; i < sequences; i++) {
+            BatchSequence s = batch.get(i);
+            FloatRows cacheK = VectorBackend.activation(s.cacheK());
+            FloatRows cacheV = VectorBackend.activation(s.cacheV());
+            if (cacheK.cols() != hidden || cacheV.cols() != hidden || cacheV.rows() != cacheK.rows()) {
+                throw new IllegalArgumentException("attention shapes: hidden " + hidden + ", cache of sequence "
+                        + i + " " + cacheK.rows() + "x" + cacheK.cols() + " and " + cacheV.rows() + "x"
+                        + cacheV.cols());
+            }
+            firstRow[i] = s.firstRow();
+            rowsOf[i] = s.rows();
+            pastOf[i] = s.past();
+            capacityOf[i] = cacheK.rows();
+            cacheKOf[i] = cacheK.data();
+            cacheVOf[i] = cacheV.data();
+            itemStart[i + 1] = itemStart[i] + Math.ceilDiv(s.rows(), BLOCK) * heads;
+            int total = s.past() + s.rows();
+            longest = Math.max(longest, window > 0 ? Math.min(window + BLOCK - 1, total) : total);
+        }
+    }
+
+    /**
+     * This call's keys and values as the cache keeps them: each sequence's rows as slots
+     * 0…rows-1 of a cache of its own, from its first row's offset. A one-row sequence's row is
+     * that already, so a batch of them (decode) is used as it is.
+     */
     private void arrangeFresh(float[] k, float[] v) {
-        if (rows == 1) {
+        int rows = firstRow[sequences - 1] + rowsOf[sequences - 1];
+        if (rows == sequences) {
             keys = k;
             values = v;
             return;
@@ -154,43 +210,57 @@ final class Attention implements WorkerPool.Task {
             keysT = new float[rows * hidden];
             valuesT = new float[rows * hidden];
         }
-        for (int r = 0; r < rows; r++) {
-            writeKey(k, r, hidden, headDim, keysT, r, rows);
-            writeValue(v, r, hidden, headDim, valuesT, r, rows);
+        for (int i = 0; i < sequences; i++) {
+            int origin = firstRow[i] * hidden;
+            for (int r = 0; r < rowsOf[i]; r++) {
+                writeKey(k, firstRow[i] + r, hidden, headDim, keysT, origin, r, rowsOf[i]);
+                writeValue(v, firstRow[i] + r, hidden, headDim, valuesT, origin, r, rowsOf[i]);
+            }
         }
         keys = keysT;
         values = valuesT;
     }
 
-    /** Items go head by head, so that a worker's next block reads the keys and values still in its cache. */
+    /** Items go sequence by sequence, then head by head, so that a worker's next block reads the keys and values still in its cache. */
     @Override
     public void run(int worker, int chunk) {
-        // The longest span any block of this call sees: a window's worth plus the block, or all positions.
-        int longest = window > 0 ? Math.min(window + BLOCK - 1, past + rows) : past + rows;
         if (scores[worker] == null || scores[worker].length < BLOCK * longest) {
             scores[worker] = new float[BLOCK * longest];
         }
         if (sums[worker] == null || sums[worker].length < BLOCK * headDim) {
             sums[worker] = new float[BLOCK * headDim];
         }
-        int blocks = Math.ceilDiv(rows, BLOCK);
-        int items = blocks * heads;
+        int items = itemStart[sequences];
         int from = (int) ((long) items * chunk / chunks);
         int to = (int) ((long) items * (chunk + 1) / chunks);
+        int seq = 0;
         for (int item = from; item < to; item++) {
-            attendBlock(worker, item % blocks * BLOCK, item / blocks);
+            while (itemStart[seq + 1] <= item) {
+                seq++;
+            }
+            int blocks = Math.ceilDiv(rowsOf[seq], BLOCK);
+            int local = item - itemStart[seq];
+            attendBlock(worker, seq, local % blocks * BLOCK, local / blocks);
         }
     }
 
-    /** The first position row {@code r} may see. */
-    private int first(int r) {
+    /** The first position row {@code r} of a sequence whose rows start at position {@code past} may see. */
+    private int first(int past, int r) {
         return window > 0 ? Math.max(0, past + r - window + 1) : 0;
     }
 
-    /** Rows {@code r0…} (up to {@link #BLOCK}), head h: softmax of the scores, then the weighted sum of values. */
-    private void attendBlock(int worker, int r0, int h) {
+    /**
+     * Rows {@code r0…} (up to {@link #BLOCK}) of sequence {@code seq}, head h: softmax of the
+     * scores, then the weighted sum of values.
+     */
+    private void attendBlock(int worker, int seq, int r0, int h) {
+        int rows = rowsOf[seq];
+        int past = pastOf[seq];
+        int capacity = capacityOf[seq];
+        int row0 = firstRow[seq] + r0; // the block's first row in the batch
+        int origin = firstRow[seq] * hidden; // where the sequence's fresh keys and values start
         int count = Math.min(BLOCK, rows - r0);
-        int lo = first(r0);
+        int lo = first(past, r0);
         int hi = past + r0 + count - 1;
         int span = hi - lo + 1;
         float[] s = scores[worker];
@@ -202,12 +272,13 @@ final class Attention implements WorkerPool.Task {
         int slot = lo % capacity;
         int firstRun = Math.min(cached, capacity - slot);
         int fresh = lo + cached - past;
-        score(cacheK, capacity, slot, firstRun, h, r0, count, s, span, 0);
-        score(cacheK, capacity, 0, cached - firstRun, h, r0, count, s, span, firstRun);
-        score(keys, rows, fresh, span - cached, h, r0, count, s, span, cached);
+        float[] cacheK = cacheKOf[seq];
+        score(cacheK, capacity, 0, slot, firstRun, h, row0, count, s, span, 0);
+        score(cacheK, capacity, 0, 0, cached - firstRun, h, row0, count, s, span, firstRun);
+        score(keys, rows, origin, fresh, span - cached, h, row0, count, s, span, cached);
         for (int qq = 0; qq < count; qq++) {
             int row = qq * span;
-            int from = first(r0 + qq) - lo;
+            int from = first(past, r0 + qq) - lo;
             int to = r0 + qq + past - lo + 1;
             Arrays.fill(s, row, row + from, 0f);
             Arrays.fill(s, row + to, row + span, 0f);
@@ -215,11 +286,12 @@ final class Attention implements WorkerPool.Task {
         }
         Arrays.fill(sum, 0, count * headDim, 0f);
         float[] tile = tiles[worker];
-        sumValues(cacheV, capacity, slot, firstRun, h, count, s, span, 0, sum, tile);
-        sumValues(cacheV, capacity, 0, cached - firstRun, h, count, s, span, firstRun, sum, tile);
-        sumValues(values, rows, fresh, span - cached, h, count, s, span, cached, sum, tile);
+        float[] cacheV = cacheVOf[seq];
+        sumValues(cacheV, capacity, 0, slot, firstRun, h, count, s, span, 0, sum, tile);
+        sumValues(cacheV, capacity, 0, 0, cached - firstRun, h, count, s, span, firstRun, sum, tile);
+        sumValues(values, rows, origin, fresh, span - cached, h, count, s, span, cached, sum, tile);
         for (int qq = 0; qq < count; qq++) {
-            int o = (r0 + qq) * hidden + h * headDim;
+            int o = (row0 + qq) * hidden + h * headDim;
             for (int d = 0; d < headDim; d += LENGTH) {
                 VectorMask<Float> m = FLOATS.indexInRange(d, headDim);
                 FloatVector.fromArray(FLOATS, sum, qq * headDim + d, m).mul(norm[qq]).intoArray(out, o + d, m);
@@ -228,18 +300,19 @@ final class Attention implements WorkerPool.Task {
     }
 
     /**
-     * Scores of the block's queries (head h) against the {@code n} positions in slots
-     * {@code from…} of the blocked keys {@code kt} ({@code slots} slots), into
+     * Scores of the block's queries (batch rows {@code r0…}, head h) against the {@code n}
+     * positions in slots {@code from…} of the blocked keys at {@code kt[origin…]} ({@code slots} slots), into
      * {@code s[qq·span + at …]}: a block of slots at a time, masked where a run starts or ends
      * inside one.
      */
-    private void score(float[] kt, int slots, int from, int n, int h, int r0, int count, float[] s, int span, int at) {
+    private void score(float[] kt, int slots, int origin, int from, int n, int h, int r0, int count, float[] s,
+                       int span, int at) {
         int qo = r0 * hidden + h * headDim;
         for (int slot = from, end = from + n; slot < end; ) {
             int blockStart = slot - slot % LENGTH;
             int width = Math.min(LENGTH, slots - blockStart);
             int lanes = Math.min(blockStart + width, end) - slot;
-            int base = (h * slots + blockStart) * headDim + slot - blockStart;
+            int base = origin + (h * slots + blockStart) * headDim + slot - blockStart;
             int o = at + slot - from;
             if (count == BLOCK) {
                 score4(kt, base, width, lanes, qo, s, o, span);
@@ -316,15 +389,16 @@ final class Attention implements WorkerPool.Task {
 
     /**
      * Adds to {@code sum} the block's probabilities ({@code s[qq·span + at …]}) times the
-     * {@code n} value rows in slots {@code from…} of {@code vt} ({@code slots} slots, head-major):
+     * {@code n} value rows in slots {@code from…} of the values at {@code vt[origin…]} ({@code slots}
+     * slots, head-major):
      * an outer product over the positions, {@link OuterProduct#WIDTH} dimensions at a time.
      */
-    private void sumValues(float[] vt, int slots, int from, int n, int h, int count, float[] s, int span, int at,
-                           float[] sum, float[] tile) {
+    private void sumValues(float[] vt, int slots, int origin, int from, int n, int h, int count, float[] s, int span,
+                           int at, float[] sum, float[] tile) {
         if (n <= 0) {
             return;
         }
-        int base = (h * slots + from) * headDim;
+        int base = origin + (h * slots + from) * headDim;
         int d = 0;
         for (; d + OuterProduct.WIDTH <= headDim; d += OuterProduct.WIDTH) {
             if (count == BLOCK) {

@@ -4,12 +4,14 @@ import static dev.gptneo.kernels.vector.Lanes.FLOATS;
 import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 
 import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BatchSequence;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HeapRows;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.Tensor;
 import java.util.Arrays;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -192,15 +194,14 @@ public final class VectorBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor q, Tensor k, Tensor v, Tensor cacheK, Tensor cacheV,
-                          int past, int heads, int window, Tensor out) {
-        attention.attend(pool, activation(q), activation(k), activation(v), activation(cacheK),
-                activation(cacheV), past, heads, window, activation(out));
+    public void attention(Tensor q, Tensor k, Tensor v, List<BatchSequence> sequences, int heads, int window,
+                          Tensor out) {
+        attention.attend(pool, activation(q), activation(k), activation(v), sequences, heads, window, activation(out));
     }
 
     @Override
-    public void cacheWrite(Tensor k, Tensor v, Tensor cacheK, Tensor cacheV, int past, int heads) {
-        Attention.cacheWrite(activation(k), activation(v), activation(cacheK), activation(cacheV), past, heads);
+    public void cacheWrite(Tensor k, Tensor v, List<BatchSequence> sequences, int heads) {
+        Attention.cacheWrite(activation(k), activation(v), sequences, heads);
     }
 
     @Override
@@ -241,7 +242,7 @@ public final class VectorBackend implements Backend {
                 + t.getClass().getSimpleName() + " " + t.dtype() + " " + t.rows() + "x" + t.cols());
     }
 
-    private static FloatRows activation(Tensor t) {
+    static FloatRows activation(Tensor t) {
         if (t instanceof FloatRows a) {
             return a;
         }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BatchSequence;
+import dev.gptneo.kernels.BatchedAttentionScenario;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
@@ -13,6 +15,8 @@ import dev.gptneo.kernels.RandomTensors;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.kernels.scalar.ScalarBackend;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each operation on the OpenCL device against {@link ScalarBackend} on random inputs, over
@@ -123,8 +128,9 @@ class OpenClBackendTest {
             float[] cacheK = floats(capacity * hidden);
             float[] cacheV = floats(capacity * hidden);
             BiConsumer<Backend, Tensor> op = (b, out) -> b.attention(input(b, rows, hidden, q),
-                    input(b, rows, hidden, k), input(b, rows, hidden, v), input(b, capacity, hidden, cacheK),
-                    input(b, capacity, hidden, cacheV), past, heads, window, out);
+                    input(b, rows, hidden, k), input(b, rows, hidden, v), List.of(new BatchSequence(0, rows, past,
+                            input(b, capacity, hidden, cacheK), input(b, capacity, hidden, cacheV))),
+                    heads, window, out);
             assertClose(run(REF, rows, hidden, op), run(ocl, rows, hidden, op), 1e-5 * headDim,
                     "attention rows " + rows + " past " + past + " window " + window + " heads " + heads
                             + " headDim " + headDim);
@@ -146,16 +152,42 @@ class OpenClBackendTest {
                         b.write(out, start);
                         Tensor keys = input(b, rows, hidden, k);
                         Tensor vals = input(b, rows, hidden, v);
-                        if (values) {
-                            b.cacheWrite(keys, vals, other, out, past, 1);
-                        } else {
-                            b.cacheWrite(keys, vals, out, other, past, 1);
-                        }
+                        Tensor cacheK = values ? other : out;
+                        Tensor cacheV = values ? out : other;
+                        b.cacheWrite(keys, vals, List.of(new BatchSequence(0, rows, past, cacheK, cacheV)), 1);
                     };
                     assertClose(run(REF, capacity, hidden, op), run(ocl, capacity, hidden, op), 0,
                             "cacheWrite rows " + rows + " past " + past);
                 }
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.gptneo.kernels.BatchedAttentionScenario#cases")
+    void batchedAttentionAndCacheWritesMatchReference(BatchedAttentionScenario batch) {
+        assertClose(batch.run(REF), batch.run(ocl), 1e-5 * batch.headDim(), batch.toString());
+    }
+
+    @Test
+    void cacheWritesOfABatchReachEachSequencesRing() {
+        int hidden = 3;
+        // Sequence 0: 2 rows at positions 5, 6 of a 4-slot ring; sequence 1: 6 rows from 1 (only the last 4 stay).
+        float[] k = floats(8 * hidden);
+        float[] v = floats(8 * hidden);
+        for (Backend b : new Backend[] {REF, ocl}) {
+            Tensor[] caches = {b.allocate(4, hidden), b.allocate(4, hidden), b.allocate(4, hidden), b.allocate(4, hidden)};
+            b.cacheWrite(input(b, 8, hidden, k), input(b, 8, hidden, v), List.of(
+                    new BatchSequence(0, 2, 5, caches[0], caches[1]), new BatchSequence(2, 6, 1, caches[2], caches[3])), 1);
+            float[][] got = new float[4][4 * hidden];
+            for (int i = 0; i < 4; i++) {
+                b.read(caches[i], got[i]);
+            }
+            assertArrayEquals(Arrays.copyOfRange(k, 0, hidden), Arrays.copyOfRange(got[0], hidden, 2 * hidden), b.name());
+            assertArrayEquals(Arrays.copyOfRange(v, hidden, 2 * hidden), Arrays.copyOfRange(got[1], 2 * hidden, 3 * hidden));
+            // Position 6 (batch row 7) lies in slot 2; position 3 (row 4) in slot 3.
+            assertArrayEquals(Arrays.copyOfRange(k, 7 * hidden, 8 * hidden), Arrays.copyOfRange(got[2], 2 * hidden, 3 * hidden));
+            assertArrayEquals(Arrays.copyOfRange(v, 4 * hidden, 5 * hidden), Arrays.copyOfRange(got[3], 3 * hidden, 4 * hidden));
         }
     }
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.kernels.Backend;
+import dev.gptneo.kernels.BatchSequence;
+import dev.gptneo.kernels.BatchedAttentionScenario;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.RandomTensors;
@@ -13,6 +15,7 @@ import dev.gptneo.kernels.scalar.ScalarBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -182,7 +185,8 @@ class VectorBackendTest {
         assertTrue(e.getMessage().contains("x 2x8, w 4x9"), e.getMessage());
         Tensor k = VECTOR.allocate(3, 12);
         var cache = assertThrows(IllegalArgumentException.class,
-                () -> VECTOR.cacheWrite(k, k, VECTOR.allocate(8, 16), VECTOR.allocate(8, 16), 0, 3));
+                () -> VECTOR.cacheWrite(k, k, List.of(new BatchSequence(0, 3, 0, VECTOR.allocate(8, 16),
+                        VECTOR.allocate(8, 16))), 3));
         assertTrue(cache.getMessage().contains("k 3x12") && cache.getMessage().contains("cache 8x16"), cache.getMessage());
     }
 
@@ -268,14 +272,25 @@ class VectorBackendTest {
             Tensor cacheV = b.allocate(capacity, hidden);
             if (past > 0) {
                 // The earlier positions reach the cache the way the model writes them.
-                b.cacheWrite(filled(b, past, hidden, earlierK), filled(b, past, hidden, earlierV), cacheK, cacheV, 0, heads);
+                b.cacheWrite(filled(b, past, hidden, earlierK), filled(b, past, hidden, earlierV),
+                        List.of(new BatchSequence(0, past, 0, cacheK, cacheV)), heads);
             }
             Tensor out = b.allocate(rows, hidden);
             b.attention(filled(b, rows, hidden, q), filled(b, rows, hidden, k), filled(b, rows, hidden, v),
-                    cacheK, cacheV, past, heads, window, out);
+                    List.of(new BatchSequence(0, rows, past, cacheK, cacheV)), heads, window, out);
             results[i] = read(b, out);
         }
         assertClose(results[0], results[1], 2e-5, "");
+    }
+
+    static Stream<BatchedAttentionScenario> batches() {
+        return BatchedAttentionScenario.cases();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("batches")
+    void batchedAttentionAndCacheWritesMatchScalar(BatchedAttentionScenario batch) {
+        assertClose(batch.run(SCALAR), batch.run(VECTOR), 2e-5, batch.toString());
     }
 
     @ParameterizedTest
