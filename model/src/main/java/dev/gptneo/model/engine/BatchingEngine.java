@@ -1,5 +1,6 @@
 package dev.gptneo.model.engine;
 
+import dev.gptneo.model.Batch;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.generate.Generation;
 import dev.gptneo.model.generate.GenerationParams;
@@ -157,19 +158,26 @@ public final class BatchingEngine implements GenerationEngine {
     }
 
     /**
-     * The model work of one step: runs each entry's ids on its cache and returns, per entry, the
-     * logits of its last row where it wants them (null elsewhere). For now one forward pass per
-     * entry; this becomes one batched call of GptNeoModel that runs the rows of every entry in a
-     * single pass over the weights, which is what makes a step of many sequences cost about one.
+     * The model work of one step: the rows of every entry as one batch, so a step of many
+     * sequences is one pass over the weights. Returns, per entry, the logits of its last row
+     * where it wants them (null elsewhere).
      */
     private float[][] forwardStep(List<StepPlanner.Entry<Sequence>> entries) {
-        float[][] out = new float[entries.size()][];
-        for (int i = 0; i < entries.size(); i++) {
-            StepPlanner.Entry<Sequence> entry = entries.get(i);
-            float[] row = logitsRow(i);
-            model.model().forward(entry.cache(), entry.ids(), row);
-            out[i] = entry.wantsLogits() ? row : null;
+        Batch.Builder batch = Batch.builder();
+        int wanted = 0;
+        for (StepPlanner.Entry<Sequence> entry : entries) {
+            batch.add(entry.cache(), entry.ids(), entry.wantsLogits() ? Batch.Logits.LAST : Batch.Logits.NONE);
+            wanted += entry.wantsLogits() ? 1 : 0;
         }
+        float[][] rows = new float[wanted][];
+        float[][] out = new float[entries.size()][];
+        for (int i = 0, row = 0; i < entries.size(); i++) {
+            if (entries.get(i).wantsLogits()) {
+                rows[row] = logitsRow(row);
+                out[i] = rows[row++];
+            }
+        }
+        model.model().forward(batch.build(), rows);
         return out;
     }
 
