@@ -64,12 +64,15 @@ class LoadtestCommandTest {
         }
     }
 
-    /** Serving on 127.0.0.1 at a free port, with {@code maxConcurrent} slots; prompts are recorded. Returns its target. */
+    /**
+     * Serving on 127.0.0.1 at a free port, with {@code maxConcurrent} slots and no wait queue (a
+     * call beyond them is refused); prompts are recorded. Returns its target.
+     */
     private String serve(int maxConcurrent) throws Exception {
         ServerConfig config = ServerConfig.builder(Fixtures.checkpoint("tiny-gpt-neo").toString())
                 .backend("scalar")
                 .host("127.0.0.1").port(0).metricsPort(-1)
-                .maxConcurrent(maxConcurrent).shutdownGrace(Duration.ZERO)
+                .maxConcurrent(maxConcurrent).maxQueued(0).shutdownGrace(Duration.ZERO)
                 .build();
         AbstractModule recording = new AbstractModule() {
             @Provides
