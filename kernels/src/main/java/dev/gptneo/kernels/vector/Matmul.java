@@ -37,9 +37,9 @@ final class Matmul implements WorkerPool.Task {
     /** Rows of x per register tile; also the weight rows per group that decode chunks count in. */
     static final int TILE = 4;
     /**
-     * The most rows of x multiplied by streaming the weights, in every format: up to 32 rows this
-     * beat the packed panels at every 125M shape, as widening and packing a panel costs more than
-     * the few tiles that use it (figures in docs/performance.md).
+     * The most rows of x multiplied by streaming the weights, in every format: up to 32 rows,
+     * widening and packing a panel costs more than the few tiles that use it (streaming was
+     * faster in f32 and bf16 and as fast in q8 at 32 rows; figures in docs/performance.md).
      */
     static final int STREAMED_ROWS = 32;
     /**
