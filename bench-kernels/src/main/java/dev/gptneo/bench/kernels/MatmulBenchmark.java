@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A backend's matrix product at GPT-Neo 125M's shapes: decode (1 row, memory bound) and a
- * 512-token prefill (FMA bound). {@link KernelBench} turns the times into GB/s and GFLOP/s.
+ * A backend's matrix product at GPT-Neo 125M's shapes: decode of one sequence (1 row, memory
+ * bound), of several at once (2–32 rows, from memory bound towards FMA bound) and a 512-token
+ * prefill (FMA bound). {@link KernelBench} turns the times into GB/s and GFLOP/s.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,10 +37,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Xmx4g")
 public class MatmulBenchmark {
 
-    /** ROWSxKxN: the four matrices of a block (q/k/v/out, fc, proj) and the head. */
-    @Param({"1x768x768", "1x768x3072", "1x3072x768", "1x768x50257", "512x768x768", "512x768x3072", "512x3072x768"})
+    /**
+     * ROWSxKxN: the matrices of a block (q/k/v/out; 768x2304 is q, k and v side by side, as
+     * matmulEach runs them as one task; fc, proj) and the head, at 1–32 rows (decode of one to
+     * many sequences at a time) and a 512-token prefill.
+     */
+    @Param({
+        "1x768x768", "2x768x768", "4x768x768", "8x768x768", "16x768x768", "32x768x768",
+        "1x768x2304", "2x768x2304", "4x768x2304", "8x768x2304", "16x768x2304", "32x768x2304",
+        "1x768x3072", "2x768x3072", "4x768x3072", "8x768x3072", "16x768x3072", "32x768x3072",
+        "1x3072x768", "2x3072x768", "4x3072x768", "8x3072x768", "16x3072x768", "32x3072x768",
+        "1x768x50257", "2x768x50257", "4x768x50257", "8x768x50257", "16x768x50257", "32x768x50257",
+        "512x768x768", "512x768x3072", "512x3072x768"})
     public String shape;
 
+    /** Also {@code f16}, named with {@code -p dtype=f16}. */
     @Param({"f32", "bf16", "q8"})
     public String dtype;
 

@@ -113,6 +113,86 @@ record BF16Weight(int rows, int cols, MemorySegment data) implements Weight {
         }
     }
 
+    /** As {@link #dotRows}: the widened evens and odds of each paired block serve both rows of x. */
+    @Override
+    public void dotRows2(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+        int x1 = xo + cols;
+        for (int row = from; row < to; row++) {
+            long base = (long) row * cols;
+            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int i = 0;
+            for (int bound = cols - 2 * BLOCK; i <= bound; i += 2 * BLOCK) {
+                IntVector p0 = pairs(base + i);
+                IntVector p1 = pairs(base + i + BLOCK);
+                FloatVector e0 = evens(p0), o0 = odds(p0), e1 = evens(p1), o1 = odds(p1);
+                a0 = e0.fma(FloatVector.fromArray(FLOATS, x, xo + i), a0);
+                a1 = o0.fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), a1);
+                a2 = e1.fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK), a2);
+                a3 = o1.fma(FloatVector.fromArray(FLOATS, x, xo + i + BLOCK + LENGTH), a3);
+                b0 = e0.fma(FloatVector.fromArray(FLOATS, x, x1 + i), b0);
+                b1 = o0.fma(FloatVector.fromArray(FLOATS, x, x1 + i + LENGTH), b1);
+                b2 = e1.fma(FloatVector.fromArray(FLOATS, x, x1 + i + BLOCK), b2);
+                b3 = o1.fma(FloatVector.fromArray(FLOATS, x, x1 + i + BLOCK + LENGTH), b3);
+            }
+            if (i <= cols - BLOCK) {
+                IntVector p0 = pairs(base + i);
+                FloatVector e0 = evens(p0), o0 = odds(p0);
+                a0 = e0.fma(FloatVector.fromArray(FLOATS, x, xo + i), a0);
+                a1 = o0.fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), a1);
+                b0 = e0.fma(FloatVector.fromArray(FLOATS, x, x1 + i), b0);
+                b1 = o0.fma(FloatVector.fromArray(FLOATS, x, x1 + i + LENGTH), b1);
+                i += BLOCK;
+            }
+            float s0 = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            float s1 = b0.add(b1).add(b2.add(b3)).reduceLanes(VectorOperators.ADD);
+            for (; i < cols; i++) {
+                float w = element(base + i);
+                s0 += x[xo + i] * w;
+                s1 += x[x1 + i] * w;
+            }
+            out[oo + row] = s0;
+            out[oo + rows + row] = s1;
+        }
+    }
+
+    /** As {@link #dotRows2}, for four rows of x: one paired block (two widened vectors) per step. */
+    @Override
+    public void dotRows4(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+        int x1 = xo + cols, x2 = x1 + cols, x3 = x2 + cols;
+        for (int row = from; row < to; row++) {
+            long base = (long) row * cols;
+            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            int i = 0;
+            for (int bound = cols - BLOCK; i <= bound; i += BLOCK) {
+                IntVector p = pairs(base + i);
+                FloatVector e = evens(p), o = odds(p);
+                a0 = e.fma(FloatVector.fromArray(FLOATS, x, xo + i), a0);
+                a1 = e.fma(FloatVector.fromArray(FLOATS, x, x1 + i), a1);
+                a2 = e.fma(FloatVector.fromArray(FLOATS, x, x2 + i), a2);
+                a3 = e.fma(FloatVector.fromArray(FLOATS, x, x3 + i), a3);
+                b0 = o.fma(FloatVector.fromArray(FLOATS, x, xo + i + LENGTH), b0);
+                b1 = o.fma(FloatVector.fromArray(FLOATS, x, x1 + i + LENGTH), b1);
+                b2 = o.fma(FloatVector.fromArray(FLOATS, x, x2 + i + LENGTH), b2);
+                b3 = o.fma(FloatVector.fromArray(FLOATS, x, x3 + i + LENGTH), b3);
+            }
+            float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
+            float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+            float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+            float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+            for (; i < cols; i++) {
+                float w = element(base + i);
+                s0 += x[xo + i] * w;
+                s1 += x[x1 + i] * w;
+                s2 += x[x2 + i] * w;
+                s3 += x[x3 + i] * w;
+            }
+            out[oo + row] = s0;
+            out[oo + rows + row] = s1;
+            out[oo + 2 * rows + row] = s2;
+            out[oo + 3 * rows + row] = s3;
+        }
+    }
+
     /** {@code 2 × LENGTH} bfloat16 values from element {@code index}, two per int lane. */
     private IntVector pairs(long index) {
         return IntVector.fromMemorySegment(INTS, data, index * 2, ByteOrder.LITTLE_ENDIAN);

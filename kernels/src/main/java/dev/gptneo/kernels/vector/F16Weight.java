@@ -32,4 +32,24 @@ record F16Weight(int rows, int cols, MemorySegment data) implements Weight {
             out[oo + row] = VectorMath.dot(x, xo, scratch, 0, cols);
         }
     }
+
+    @Override
+    public void dotRows2(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+        dotRowsOfScratch(x, xo, 2, from, to, out, oo, scratch);
+    }
+
+    @Override
+    public void dotRows4(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+        dotRowsOfScratch(x, xo, 4, from, to, out, oo, scratch);
+    }
+
+    /** Each row widened into the buffer once, then multiplied from there (in cache) by each row of x. */
+    private void dotRowsOfScratch(float[] x, int xo, int xRows, int from, int to, float[] out, int oo, float[] scratch) {
+        for (int row = from; row < to; row++) {
+            decodeRows(row, 1, scratch, 0);
+            for (int r = 0; r < xRows; r++) {
+                out[oo + r * rows + row] = VectorMath.dot(x, xo + r * cols, scratch, 0, cols);
+            }
+        }
+    }
 }

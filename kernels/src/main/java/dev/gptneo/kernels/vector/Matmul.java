@@ -10,10 +10,13 @@ import jdk.incubator.vector.FloatVector;
  * {@code out = x · wᵀ + bias}, optionally followed by gelu_new, for one row (decode) or many
  * (prefill). One instance per backend, reused for every call, so a call allocates nothing.
  *
- * <p>With fewer than {@link #TILE} rows (decode) the product is memory bound: work is split
- * over groups of weight rows (= output columns) in contiguous chunks, so every weight byte is
- * read from memory by one thread, once per call; each row is multiplied straight from storage
- * ({@link Weight#dotRows}). Several weights that share the input ({@link #multiplyEach}) are one
+ * <p>With up to {@link #STREAMED_ROWS} rows (decode, of one sequence or of several at once) the
+ * product is memory bound or close to it: work is split over groups of weight rows (= output
+ * columns) in contiguous chunks, so every weight byte is read from memory by one thread, once
+ * per call; each row is multiplied straight from storage against one, two or four rows of x at
+ * once ({@link Weight#dotRows}, {@link Weight#dotRows2}, {@link Weight#dotRows4}). More rows of x
+ * than four take several passes over a short run of weight rows, which the later passes read
+ * from cache. Several weights that share the input ({@link #multiplyEach}) are one
  * run of row groups, so one hand-over to the workers serves them all: each hand-over costs
  * the wait for the last chunk and the streams' ramp-up, and a decode step has dozens of them
  * (figures in docs/performance-notes.md).
@@ -31,8 +34,19 @@ import jdk.incubator.vector.FloatVector;
  */
 final class Matmul implements WorkerPool.Task {
 
-    /** Rows of x per register tile. */
+    /** Rows of x per register tile; also the weight rows per group that decode chunks count in. */
     static final int TILE = 4;
+    /**
+     * The most rows of x multiplied by streaming the weights, in every format: up to 32 rows,
+     * widening and packing a panel costs more than the few tiles that use it (streaming was
+     * faster in f32 and bf16 and as fast in q8 at 32 rows; figures in docs/performance.md).
+     */
+    static final int STREAMED_ROWS = 32;
+    /**
+     * Weight elements in a run of rows that the passes for more than four rows of x go over in
+     * turn: small enough to stay in the L2 cache between passes, with the rows of x.
+     */
+    private static final int RUN_ELEMENTS = 16 * 1024;
     /** Output columns of a packed panel: one tile's width. */
     private static final int PANEL = 4 * LENGTH;
 
@@ -50,6 +64,8 @@ final class Matmul implements WorkerPool.Task {
     private int k;
     private int chunks;
     private boolean gelu;
+    /** Whether the call in progress streams the weights (decode) rather than packing panels. */
+    private boolean streaming;
     /** Prefill: the weight, its output and its row count (= output columns). */
     private Weight w;
     private float[] out;
@@ -74,7 +90,7 @@ final class Matmul implements WorkerPool.Task {
      */
     void multiply(WorkerPool pool, FloatRows x, Weight w, float[] bias, FloatRows out, boolean gelu) {
         checkShapes(x, w, out);
-        if (x.rows() < TILE) {
+        if (x.rows() <= STREAMED_ROWS) {
             partCount = 0;
             addPart(w, out);
             decode(pool, x, bias, gelu);
@@ -88,6 +104,7 @@ final class Matmul implements WorkerPool.Task {
         this.k = x.cols();
         this.n = w.rows();
         this.gelu = gelu;
+        this.streaming = false;
         int panels = Math.ceilDiv(n, PANEL);
         rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), panels), 1, Math.ceilDiv(rows, TILE));
         chunks = (int) Math.min((long) panels * rowSplits, WorkerPool.MAX_CHUNKS);
@@ -95,7 +112,7 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * {@code outs[i] = x · ws[i]ᵀ}, no bias: at fewer than {@link #TILE} rows, one task over the
+     * {@code outs[i] = x · ws[i]ᵀ}, no bias: at up to {@link #STREAMED_ROWS} rows, one task over the
      * row groups of all the weights when they share a format (one arrangement of x serves them
      * all); otherwise one {@link #multiply} each.
      */
@@ -105,7 +122,7 @@ final class Matmul implements WorkerPool.Task {
             checkShapes(x, ws[i], outs[i]);
             oneFormat &= ws[i].getClass() == ws[0].getClass();
         }
-        if (x.rows() >= TILE || !oneFormat || ws.length == 0) {
+        if (x.rows() > STREAMED_ROWS || !oneFormat || ws.length == 0) {
             for (int i = 0; i < ws.length; i++) {
                 multiply(pool, x, ws[i], null, outs[i], false);
             }
@@ -124,6 +141,7 @@ final class Matmul implements WorkerPool.Task {
         this.k = x.cols();
         this.bias = bias;
         this.gelu = gelu;
+        this.streaming = true;
         if (arranged.length < rows * k) {
             arranged = new float[rows * k];
         }
@@ -176,7 +194,7 @@ final class Matmul implements WorkerPool.Task {
 
     @Override
     public void run(int worker, int chunk) {
-        if (rows < TILE) {
+        if (streaming) {
             // Groups from…to-1 of the parts' row groups, end to end; a chunk may span two parts.
             int groups = partGroupEnds[partCount - 1];
             int from = (int) ((long) groups * chunk / chunks);
@@ -203,16 +221,34 @@ final class Matmul implements WorkerPool.Task {
         }
     }
 
-    /** Output columns {@code from…to-1} of {@code weight}, each row of x against it as stored. */
+    /**
+     * Output columns {@code from…to-1} of {@code weight}, the rows of x against it as stored: four
+     * at a time, then two, then one. One pass when it takes one (1, 2 or 4 rows), so that the
+     * call covers the whole chunk; otherwise runs of weight rows short enough to stay in cache.
+     */
     private void streamColumns(Weight weight, float[] output, int from, int to, float[] scratch) {
         int columns = weight.rows();
-        for (int r = 0; r < rows; r++) {
-            weight.dotRows(x, r * k, from, to, output, r * columns, scratch);
-            if (bias != null) {
-                VectorMath.addInto(bias, from, output, r * columns + from, to - from);
+        int run = Integer.bitCount(rows) == 1 && rows <= TILE ? to - from : Math.max(1, RUN_ELEMENTS / k);
+        for (int start = from; start < to; start += run) {
+            int end = Math.min(to, start + run);
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                weight.dotRows4(x, r * k, start, end, output, r * columns, scratch);
             }
+            if (r + 2 <= rows) {
+                weight.dotRows2(x, r * k, start, end, output, r * columns, scratch);
+                r += 2;
+            }
+            if (r < rows) {
+                weight.dotRows(x, r * k, start, end, output, r * columns, scratch);
+            }
+            if (bias != null) {
+                for (r = 0; r < rows; r++) {
+                    VectorMath.addInto(bias, start, output, r * columns + start, end - start);
+                }
+            }
+            applyGelu(output, columns, 0, rows, start, end - start);
         }
-        applyGelu(output, columns, 0, rows, from, to - from);
     }
 
     /** Output columns {@code j0…j0+PANEL-1} (fewer at the end) for rows {@code rowFrom…rowTo-1}. */

@@ -33,6 +33,20 @@ sealed interface Weight extends VectorTensor permits F32Weight, BF16Weight, F16W
     void dotRows(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch);
 
     /**
+     * {@link #dotRows} for two rows of x at once, x's rows {@code cols} apart from {@code xo},
+     * their outputs {@link #rows()} apart from {@code oo}: each weight vector is loaded (and
+     * widened) once and used for both rows, so the weights are read once for both. Eight
+     * accumulators, four weight vectors per step, as in {@link #dotRows}. Every format has its
+     * own copy of these loops, as of {@link #dotRows}: only the weight load differs, and a load
+     * behind a shared call would be one call site for all formats, not inlined, and box its
+     * vectors.
+     */
+    void dotRows2(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch);
+
+    /** {@link #dotRows2} for four rows of x: eight accumulators, two weight vectors per step. */
+    void dotRows4(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch);
+
+    /**
      * The activations as {@link #dotRows} reads them: {@code x} itself for most formats; a format
      * that reads its weights in another order (BF16) writes the {@code rows} rows of length
      * {@code cols} permuted to match into {@code scratch} and returns that.

@@ -17,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,11 @@ class VectorBackendTest {
                 Stream.of(1, 2, 3, 4, 5, 7, 8, 9).map(rows ->
                         Arguments.of(dtype, rows, 1 + random.nextInt(80), 1 + random.nextInt(40))),
                 Stream.of(1, 5).map(rows -> Arguments.of(dtype, rows, 300, 6)),
-                Stream.of(Arguments.of(dtype, 9, 70, 150))).flatMap(s -> s));
+                Stream.of(Arguments.of(dtype, 9, 70, 150)),
+                // Every row count the streamed products take (passes of four, two and one) and the first
+                // past them; k of 300 also the unrolled loops, and 3 threads end chunks inside runs of rows.
+                IntStream.rangeClosed(1, Matmul.STREAMED_ROWS + 1).mapToObj(rows ->
+                        Arguments.of(dtype, rows, rows % 2 == 0 ? 300 : 67, 45 + rows))).flatMap(s -> s));
     }
 
     @ParameterizedTest(name = "{0} rows={1} k={2} n={3}")
@@ -83,7 +88,8 @@ class VectorBackendTest {
     /**
      * Several weights on one input, as query, key and value are: with 3 threads a decode call
      * has 24 chunks over at least 32 groups of 4 rows, so chunks cross from one weight's rows
-     * into the next; 5 rows take the prefill path; weights of two formats are done one by one.
+     * into the next, at every row count the streamed products take and the first past them
+     * (packed panels); weights of two formats are done one by one.
      */
     @ParameterizedTest(name = "{0} rows={1}")
     @MethodSource("eachShapes")
@@ -111,7 +117,8 @@ class VectorBackendTest {
     }
 
     static Stream<Arguments> eachShapes() {
-        return Stream.of(DType.values()).flatMap(dtype -> Stream.of(1, 2, 5).map(rows -> Arguments.of(dtype, rows)));
+        return Stream.of(DType.values()).flatMap(dtype -> IntStream.rangeClosed(1, Matmul.STREAMED_ROWS + 1)
+                .mapToObj(rows -> Arguments.of(dtype, rows)));
     }
 
     private static float[][] each(Backend b, HostTensor[] ws, DType[] formats, float[] x, int rows) {
