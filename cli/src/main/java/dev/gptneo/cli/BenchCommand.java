@@ -27,6 +27,11 @@ final class BenchCommand extends SubCommand {
             description = "decode steps timed after the prefill, one token each (default: ${DEFAULT-VALUE})")
     int newTokens = 128;
 
+    @Option(names = "--batch", paramLabel = "N",
+            description = "also decode N sequences together, one row each per step, as the server batches them;"
+                    + " 1 skips it (default: ${DEFAULT-VALUE})")
+    int batch = 1;
+
     @Option(names = "--limits-buffer-mb", paramLabel = "N",
             description = "size of the bandwidth probe's buffer; keep it far above the L3 cache (default: ${DEFAULT-VALUE})")
     long bufferMb = MachineLimits.DEFAULT_BUFFER >> 20;
@@ -40,12 +45,13 @@ final class BenchCommand extends SubCommand {
 
     @Override
     public Integer call() throws Exception {
-        if (promptTokens < 1 || newTokens < 1 || bufferMb < 1) {
-            throw new UsageException("--prompt-tokens, --new-tokens and --limits-buffer-mb must be at least 1");
+        if (promptTokens < 1 || newTokens < 1 || bufferMb < 1 || batch < 1) {
+            throw new UsageException("--prompt-tokens, --new-tokens, --batch and --limits-buffer-mb must be at least 1");
         }
         int threads = model.backendOptions().effectiveThreads();
         try (LoadedModel loaded = model.open()) {
-            BenchmarkResult result = Benchmark.run(loaded.model(), threads, promptTokens, newTokens, bufferMb << 20);
+            BenchmarkResult result = Benchmark.run(loaded.model(), threads, promptTokens, newTokens, bufferMb << 20,
+                    batch);
             new PrintStream(io.out(), true).println(json ? result.toJson() : result.toText());
         }
         return 0;

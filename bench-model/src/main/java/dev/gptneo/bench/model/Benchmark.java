@@ -35,8 +35,10 @@ public final class Benchmark {
     /**
      * @param threads the backend's worker threads, also used to measure the machine's limits
      * @param limitsBuffer bytes of the bandwidth probe's buffer ({@link MachineLimits#DEFAULT_BUFFER})
+     * @param batch when above 1, also decode that many sequences together ({@link BatchedDecode})
      */
-    public static BenchmarkResult run(GptNeoModel model, int threads, int promptTokens, int newTokens, long limitsBuffer) {
+    public static BenchmarkResult run(GptNeoModel model, int threads, int promptTokens, int newTokens, long limitsBuffer,
+                                      int batch) {
         GptNeoConfig config = model.config();
         if (promptTokens < 1 || newTokens < 1) {
             throw new IllegalArgumentException("prompt and new tokens must be at least 1, got "
@@ -77,11 +79,13 @@ public final class Benchmark {
                 bandwidth[round] = probe.pass();
             }
 
+            BatchedDecode batched = batch > 1 ? BatchedDecode.run(model, batch, promptTokens, newTokens) : null;
             MachineLimits peak = before.orBetter(MachineLimits.measure(probeThreads, probe));
             return new BenchmarkResult(model.backend().name(), model.weightFormat(), threads, promptTokens, newTokens,
                     promptTokens / Stats.median(prefillSeconds), newTokens / decodeSeconds, Stats.median(bandwidth),
                     weightBytesPerToken(config, model.weightFormat()),
-                    kvCacheBytesPerToken(config, promptTokens, newTokens), prefillFlops(config, promptTokens), peak);
+                    kvCacheBytesPerToken(config, promptTokens, newTokens), prefillFlops(config, promptTokens), batched,
+                    peak);
         }
     }
 

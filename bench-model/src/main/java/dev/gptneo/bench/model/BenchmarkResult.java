@@ -10,12 +10,13 @@ import java.util.Locale;
  *
  * @param decodeBandwidth bytes/s: the median probe pass between the decode rounds
  * @param kvCacheBytesPerToken mean KV-cache bytes a timed decode step reads
+ * @param batched decode of several sequences at once, or null when not measured
  * @param peak the machine's limits: best probe pass, FMA peak
  */
 public record BenchmarkResult(String backend, DType dtype, int threads, int promptTokens, int newTokens,
                               double prefillTokensPerSecond, double decodeTokensPerSecond, double decodeBandwidth,
                               long weightBytesPerToken, double kvCacheBytesPerToken, double prefillFlops,
-                              MachineLimits peak) {
+                              BatchedDecode batched, MachineLimits peak) {
 
     /** Bytes a decode step must read: the weights and the KV cache its attention sees. */
     public double decodeBytesPerToken() {
@@ -62,11 +63,17 @@ public record BenchmarkResult(String backend, DType dtype, int threads, int prom
         o.addProperty("decode_weight_bandwidth_ratio", decodeWeightBandwidthRatio());
         o.addProperty("decode_peak_bandwidth_ratio", decodePeakBandwidthRatio());
         o.addProperty("prefill_fma_ratio", prefillFmaRatio());
+        if (batched != null) {
+            o.addProperty("batch_sequences", batched.sequences());
+            o.addProperty("batch_decode_tokens_per_s", batched.tokensPerSecond());
+            o.addProperty("batch_step_ms", batched.stepSeconds() * 1e3);
+            o.addProperty("batch_fma_ratio", batched.fmaRatio(peak.fmaFlops()));
+        }
         return new GsonBuilder().create().toJson(o);
     }
 
     public String toText() {
-        return String.format(Locale.ROOT, """
+        String text = String.format(Locale.ROOT, """
                 backend %s, dtype %s, %d threads
                 prefill: %d tokens, %.1f tokens/s, %.1f GFLOP/s = %.2f of FMA peak (%.1f GFLOP/s)
                 decode:  %d tokens, %.2f tokens/s, %.2f GB/s (%.1f MB/token: %.1f MB weights + %.1f MB KV cache)
@@ -79,5 +86,14 @@ public record BenchmarkResult(String backend, DType dtype, int threads, int prom
                 decodeBytesPerToken() / 1e6, weightBytesPerToken / 1e6, kvCacheBytesPerToken / 1e6,
                 decodeBandwidthRatio(), decodeBandwidth / 1e9, decodeWeightBandwidthRatio(),
                 decodePeakBandwidthRatio(), peak.bandwidthGBs());
+        if (batched == null) {
+            return text;
+        }
+        return text + String.format(Locale.ROOT, """
+
+                batched decode: %d sequences, %.1f tokens/s together (%.2f× one sequence), %.1f ms a step,
+                         %.1f GFLOP/s = %.2f of FMA peak""",
+                batched.sequences(), batched.tokensPerSecond(), batched.tokensPerSecond() / decodeTokensPerSecond,
+                batched.stepSeconds() * 1e3, batched.fmaRatio(1e9), batched.fmaRatio(peak.fmaFlops()));
     }
 }

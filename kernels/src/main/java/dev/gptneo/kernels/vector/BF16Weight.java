@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorOperators;
  * elements as floats, a mask the odd ones. The activations are permuted once per call to match
  * ({@link #arrange}: per block of {@code 2 × LENGTH}, the evens, then the odds).
  */
-record BF16Weight(int rows, int cols, MemorySegment data) implements Weight {
+record BF16Weight(int rows, int cols, MemorySegment data) implements StreamedWeight {
 
     @Override
     public DType dtype() {

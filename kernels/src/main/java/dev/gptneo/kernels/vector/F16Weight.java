@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * arithmetic. So rows are widened by that loop into a buffer, decode
  * included, and multiplied from there.
  */
-record F16Weight(int rows, int cols, MemorySegment data) implements Weight {
+record F16Weight(int rows, int cols, MemorySegment data) implements StreamedWeight {
 
     @Override
     public DType dtype() {

@@ -10,23 +10,27 @@ import jdk.incubator.vector.FloatVector;
  * {@code out = x · wᵀ + bias}, optionally followed by gelu_new, for one row (decode) or many
  * (prefill). One instance per backend, reused for every call, so a call allocates nothing.
  *
- * <p>With up to {@link #STREAMED_ROWS} rows (decode, of one sequence or of several at once) the
- * product is memory bound or close to it: work is split over groups of weight rows (= output
- * columns) in contiguous chunks, so every weight byte is read from memory by one thread, once
- * per call; each row is multiplied straight from storage against one, two or four rows of x at
- * once ({@link Weight#dotRows}, {@link Weight#dotRows2}, {@link Weight#dotRows4}). More rows of x
- * than four take several passes over a short run of weight rows, which the later passes read
- * from cache. Several weights that share the input ({@link #multiplyEach}) are one
- * run of row groups, so one hand-over to the workers serves them all: each hand-over costs
- * the wait for the last chunk and the streams' ramp-up, and a decode step has dozens of them
- * (figures in docs/performance-notes.md).
+ * <p>F32 matrices are {@link PanelWeight}s, packed at load as BLAS packs a panel: {@link #PANEL}
+ * weight rows, transposed so that step i of the inner loop reads the panel's i-th column as
+ * consecutive vectors. A 4 × 4 register tile multiplies four rows of x at a time by a panel as
+ * outer products ({@link OuterProduct} explains the shape), one row of x a 1 × 4 tile; so from one
+ * row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
+ * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
+ * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
  *
- * <p>With more rows (prefill) it is FMA bound, and laid out as in BLAS: a panel of
- * {@link #PANEL} weight rows is widened and packed once, transposed so that step i of the
- * inner loop reads the panel's i-th column as consecutive vectors; a 4 × 4 register tile then
- * multiplies four rows of x at a time by it as outer products ({@link OuterProduct} explains the
- * shape). A chunk of work is a panel and a range of rows of x, so that small matrices still split
- * evenly.
+ * <p>The narrower formats ({@link StreamedWeight}: BF16, F16, Q8_0) keep them as stored, since
+ * at decode the bytes read bound the step. With up to {@link #STREAMED_ROWS} rows of x work is
+ * split over groups of weight rows (= output columns) in contiguous chunks, so every weight byte
+ * is read from memory by one thread, once per call; each row is multiplied straight from storage
+ * against one, two or four rows of x at once ({@link StreamedWeight#dotRows},
+ * {@link StreamedWeight#dotRows2}, {@link StreamedWeight#dotRows4}). More rows of x than four
+ * take several passes over a short run of weight rows, which the later passes read from cache.
+ * With more rows they are widened and packed into a panel per chunk, then multiplied as F32's.
+ *
+ * <p>Several weights that share the input ({@link #multiplyEach}) are one run of row groups or
+ * panels, so one hand-over to the workers serves them all: each hand-over costs the wait for the
+ * last chunk and the streams' ramp-up, and a decode step has dozens of them (figures in
+ * docs/performance-notes.md).
  *
  * <p>The tiles here are a copy of {@link OuterProduct}'s with the panel width a constant: one
  * compiled method serving both this and attention made the products slower (C2 compiles a
@@ -37,9 +41,9 @@ final class Matmul implements WorkerPool.Task {
     /** Rows of x per register tile; also the weight rows per group that decode chunks count in. */
     static final int TILE = 4;
     /**
-     * The most rows of x multiplied by streaming the weights, in every format: up to 32 rows,
+     * The most rows of x a {@link StreamedWeight} is multiplied by streaming: up to 32 rows,
      * widening and packing a panel costs more than the few tiles that use it (streaming was
-     * faster in f32 and bf16 and as fast in q8 at 32 rows; figures in docs/performance.md).
+     * faster in bf16 and as fast in q8 at 32 rows; figures in docs/performance.md).
      */
     static final int STREAMED_ROWS = 32;
     /**
@@ -47,14 +51,14 @@ final class Matmul implements WorkerPool.Task {
      * turn: small enough to stay in the L2 cache between passes, with the rows of x.
      */
     private static final int RUN_ELEMENTS = 16 * 1024;
-    /** Output columns of a packed panel: one tile's width. */
-    private static final int PANEL = 4 * LENGTH;
+    /** Output columns of a panel: one tile's width. */
+    private static final int PANEL = PanelWeight.WIDTH;
 
     /** Per worker: a panel's weight rows widened (row-major; in decode, a row for F16), then packed (column-major). */
     private final float[][] widened;
     private final float[][] packed;
     private final float[][] sums;
-    /** The rows of x permuted for a streamed format that wants them so (see Weight.arrange). */
+    /** The rows of x permuted for a streamed format that wants them so (see StreamedWeight.arrange). */
     private float[] arranged = new float[0];
 
     // The operands of the call in progress.
@@ -64,18 +68,17 @@ final class Matmul implements WorkerPool.Task {
     private int k;
     private int chunks;
     private boolean gelu;
-    /** Whether the call in progress streams the weights (decode) rather than packing panels. */
+    /** Whether the call in progress streams the weights (decode of a StreamedWeight) rather than running panels. */
     private boolean streaming;
-    /** Prefill: the weight, its output and its row count (= output columns). */
-    private Weight w;
-    private float[] out;
-    private int n;
-    /** Decode: the weights of the call, their outputs, and the running total of their row groups. */
+    /**
+     * The weights of the call, their outputs, and the running total of their units: row groups
+     * of {@link #TILE} when streaming, panels otherwise.
+     */
     private Weight[] parts = new Weight[1];
     private float[][] partOuts = new float[1][];
-    private int[] partGroupEnds = new int[1];
+    private int[] partEnds = new int[1];
     private int partCount;
-    /** Prefill: chunks per panel, each a range of rows of x. */
+    /** Panels: chunks per panel, each a range of rows of x. */
     private int rowSplits;
 
     Matmul(int workers) {
@@ -90,67 +93,61 @@ final class Matmul implements WorkerPool.Task {
      */
     void multiply(WorkerPool pool, FloatRows x, Weight w, float[] bias, FloatRows out, boolean gelu) {
         checkShapes(x, w, out);
-        if (x.rows() <= STREAMED_ROWS) {
-            partCount = 0;
-            addPart(w, out);
-            decode(pool, x, bias, gelu);
-            return;
-        }
-        this.x = x.data();
-        this.w = w;
-        this.bias = bias;
-        this.out = out.data();
-        this.rows = x.rows();
-        this.k = x.cols();
-        this.n = w.rows();
-        this.gelu = gelu;
-        this.streaming = false;
-        int panels = Math.ceilDiv(n, PANEL);
-        rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), panels), 1, Math.ceilDiv(rows, TILE));
-        chunks = (int) Math.min((long) panels * rowSplits, WorkerPool.MAX_CHUNKS);
-        runTask(pool);
+        boolean stream = streams(w, x.rows());
+        partCount = 0;
+        addPart(w, out, stream);
+        run(pool, x, bias, gelu, stream);
     }
 
     /**
-     * {@code outs[i] = x · ws[i]ᵀ}, no bias: at up to {@link #STREAMED_ROWS} rows, one task over the
-     * row groups of all the weights when they share a format (one arrangement of x serves them
-     * all); otherwise one {@link #multiply} each.
+     * {@code outs[i] = x · ws[i]ᵀ}, no bias: one task over the units of all the weights when
+     * they are multiplied the same way (and, streamed, share a format, so that one arrangement
+     * of x serves them all); otherwise one {@link #multiply} each.
      */
     void multiplyEach(WorkerPool pool, FloatRows x, Weight[] ws, FloatRows[] outs) {
-        boolean oneFormat = true;
+        boolean oneWay = ws.length > 0;
         for (int i = 0; i < ws.length; i++) {
             checkShapes(x, ws[i], outs[i]);
-            oneFormat &= ws[i].getClass() == ws[0].getClass();
+            oneWay &= streams(ws[i], x.rows()) == streams(ws[0], x.rows())
+                    && (!streams(ws[0], x.rows()) || ws[i].getClass() == ws[0].getClass());
         }
-        if (x.rows() > STREAMED_ROWS || !oneFormat || ws.length == 0) {
+        if (!oneWay) {
             for (int i = 0; i < ws.length; i++) {
                 multiply(pool, x, ws[i], null, outs[i], false);
             }
             return;
         }
+        boolean stream = streams(ws[0], x.rows());
         partCount = 0;
         for (int i = 0; i < ws.length; i++) {
-            addPart(ws[i], outs[i]);
+            addPart(ws[i], outs[i], stream);
         }
-        decode(pool, x, null, false);
+        run(pool, x, null, false, stream);
     }
 
-    /** Decode over the parts added: x as their format reads it, chunks over all their row groups. */
-    private void decode(WorkerPool pool, FloatRows x, float[] bias, boolean gelu) {
+    private static boolean streams(Weight w, int rows) {
+        return w instanceof StreamedWeight && rows <= STREAMED_ROWS;
+    }
+
+    /** Runs the parts added: streamed with x as their format reads it, or as panels, in chunks over all their units. */
+    private void run(WorkerPool pool, FloatRows x, float[] bias, boolean gelu, boolean stream) {
         this.rows = x.rows();
         this.k = x.cols();
         this.bias = bias;
         this.gelu = gelu;
-        this.streaming = true;
-        if (arranged.length < rows * k) {
-            arranged = new float[rows * k];
+        this.streaming = stream;
+        int units = partEnds[partCount - 1];
+        if (stream) {
+            if (arranged.length < rows * k) {
+                arranged = new float[rows * k];
+            }
+            this.x = ((StreamedWeight) parts[0]).arrange(x.data(), rows, arranged);
+            chunks = Math.min(units, wantedChunks(pool));
+        } else {
+            this.x = x.data();
+            rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), units), 1, Math.ceilDiv(rows, TILE));
+            chunks = (int) Math.min((long) units * rowSplits, WorkerPool.MAX_CHUNKS);
         }
-        this.x = parts[0].arrange(x.data(), rows, arranged);
-        chunks = Math.min(partGroupEnds[partCount - 1], wantedChunks(pool));
-        runTask(pool);
-    }
-
-    private void runTask(WorkerPool pool) {
         try {
             pool.run(chunks, this);
         } finally {
@@ -161,9 +158,7 @@ final class Matmul implements WorkerPool.Task {
     /** Drops the call's operands, so that a finished call holds on to nothing. */
     private void release() {
         this.x = null;
-        this.w = null;
         this.bias = null;
-        this.out = null;
         Arrays.fill(parts, null);
         Arrays.fill(partOuts, null);
     }
@@ -179,16 +174,17 @@ final class Matmul implements WorkerPool.Task {
         }
     }
 
-    /** Appends a weight of a decode call; its rows' groups follow those of the weights before it. */
-    private void addPart(Weight weight, FloatRows output) {
+    /** Appends a weight of the call; its units (row groups or panels) follow those of the weights before it. */
+    private void addPart(Weight weight, FloatRows output, boolean stream) {
         if (partCount == parts.length) {
             parts = Arrays.copyOf(parts, partCount + 1);
             partOuts = Arrays.copyOf(partOuts, partCount + 1);
-            partGroupEnds = Arrays.copyOf(partGroupEnds, partCount + 1);
+            partEnds = Arrays.copyOf(partEnds, partCount + 1);
         }
         parts[partCount] = weight;
         partOuts[partCount] = output.data();
-        partGroupEnds[partCount] = (partCount == 0 ? 0 : partGroupEnds[partCount - 1]) + Math.ceilDiv(weight.rows(), TILE);
+        int units = Math.ceilDiv(weight.rows(), stream ? TILE : PANEL);
+        partEnds[partCount] = (partCount == 0 ? 0 : partEnds[partCount - 1]) + units;
         partCount++;
     }
 
@@ -196,27 +192,32 @@ final class Matmul implements WorkerPool.Task {
     public void run(int worker, int chunk) {
         if (streaming) {
             // Groups from…to-1 of the parts' row groups, end to end; a chunk may span two parts.
-            int groups = partGroupEnds[partCount - 1];
+            int groups = partEnds[partCount - 1];
             int from = (int) ((long) groups * chunk / chunks);
             int to = (int) ((long) groups * (chunk + 1) / chunks);
             float[] scratch = buffer(widened, worker, k);
-            for (int p = 0, start = 0; p < partCount && from < to; start = partGroupEnds[p++]) {
-                int end = Math.min(to, partGroupEnds[p]);
+            for (int p = 0, start = 0; p < partCount && from < to; start = partEnds[p++]) {
+                int end = Math.min(to, partEnds[p]);
                 if (from < end) {
-                    streamColumns(parts[p], partOuts[p], (from - start) * TILE,
+                    streamColumns((StreamedWeight) parts[p], partOuts[p], (from - start) * TILE,
                             Math.min((end - start) * TILE, parts[p].rows()), scratch);
                     from = end;
                 }
             }
         } else {
-            // A unit of work is (panel, split of the rows); a chunk is a run of units.
-            long units = (long) Math.ceilDiv(n, PANEL) * rowSplits;
+            // A unit of work is (panel of the parts' panels end to end, split of the rows); a chunk is a run of units.
+            long units = (long) partEnds[partCount - 1] * rowSplits;
             int tiles = Math.ceilDiv(rows, TILE);
             for (long unit = units * chunk / chunks; unit < units * (chunk + 1) / chunks; unit++) {
                 int split = (int) (unit % rowSplits);
                 int rowFrom = tiles * split / rowSplits * TILE;
                 int rowTo = Math.min(tiles * (split + 1) / rowSplits * TILE, rows);
-                packedPanel(worker, (int) (unit / rowSplits) * PANEL, rowFrom, rowTo);
+                int panel = (int) (unit / rowSplits);
+                int p = 0;
+                while (panel >= partEnds[p]) {
+                    p++;
+                }
+                panel(worker, p, (panel - (p == 0 ? 0 : partEnds[p - 1])) * PANEL, rowFrom, rowTo);
             }
         }
     }
@@ -226,7 +227,7 @@ final class Matmul implements WorkerPool.Task {
      * at a time, then two, then one. One pass when it takes one (1, 2 or 4 rows), so that the
      * call covers the whole chunk; otherwise runs of weight rows short enough to stay in cache.
      */
-    private void streamColumns(Weight weight, float[] output, int from, int to, float[] scratch) {
+    private void streamColumns(StreamedWeight weight, float[] output, int from, int to, float[] scratch) {
         int columns = weight.rows();
         int run = Integer.bitCount(rows) == 1 && rows <= TILE ? to - from : Math.max(1, RUN_ELEMENTS / k);
         for (int start = from; start < to; start += run) {
@@ -251,27 +252,42 @@ final class Matmul implements WorkerPool.Task {
         }
     }
 
-    /** Output columns {@code j0…j0+PANEL-1} (fewer at the end) for rows {@code rowFrom…rowTo-1}. */
-    private void packedPanel(int worker, int j0, int rowFrom, int rowTo) {
+    /**
+     * Output columns {@code j0…j0+PANEL-1} (fewer at the end) of part {@code p} for rows
+     * {@code rowFrom…rowTo-1}: from the packed panel of a {@link PanelWeight}, else from its rows
+     * widened and packed here.
+     */
+    private void panel(int worker, int p, int j0, int rowFrom, int rowTo) {
+        Weight w = parts[p];
+        float[] out = partOuts[p];
+        int n = w.rows();
         int valid = Math.min(PANEL, n - j0);
-        float[] rowMajor = buffer(widened, worker, PANEL * k);
-        float[] panel = buffer(packed, worker, PANEL * k);
-        float[] s = sums[worker];
-        w.decodeRows(j0, valid, rowMajor, 0);
-        // Columns of a last panel past n keep stale floats: their results are never stored.
-        for (int c = 0; c < valid; c++) {
-            for (int i = 0, from = c * k, to = c; i < k; i++, to += PANEL) {
-                panel[to] = rowMajor[from + i];
+        float[] panel;
+        int base;
+        if (w instanceof PanelWeight packedWeight) {
+            panel = packedWeight.panels();
+            base = PanelWeight.offset(j0 / PANEL, k);
+        } else {
+            float[] rowMajor = buffer(widened, worker, PANEL * k);
+            panel = buffer(packed, worker, PANEL * k);
+            base = 0;
+            w.decodeRows(j0, valid, rowMajor, 0);
+            // Columns of a last panel past n keep stale floats: their results are never stored.
+            for (int c = 0; c < valid; c++) {
+                for (int i = 0, from = c * k, to = c; i < k; i++, to += PANEL) {
+                    panel[to] = rowMajor[from + i];
+                }
             }
         }
+        float[] s = sums[worker];
         int r = rowFrom;
         for (; r + TILE <= rowTo; r += TILE) {
-            tile4(x, r * k, k, panel, s);
-            store(s, TILE, r, j0, valid);
+            tile4(x, r * k, k, panel, base, s);
+            store(s, TILE, r, j0, valid, out, n);
         }
         for (; r < rowTo; r++) {
-            tile1(x, r * k, k, panel, s);
-            store(s, 1, r, j0, valid);
+            tile1(x, r * k, k, panel, base, s);
+            store(s, 1, r, j0, valid, out, n);
         }
         applyGelu(out, n, rowFrom, rowTo, j0, valid);
     }
@@ -291,8 +307,8 @@ final class Matmul implements WorkerPool.Task {
         return buffers[worker];
     }
 
-    /** Writes the first {@code cols} columns of a tile's rows, plus the bias, to out. */
-    private void store(float[] s, int tileRows, int r0, int j0, int cols) {
+    /** Writes the first {@code cols} columns of a tile's rows, plus the bias, to out (n columns). */
+    private void store(float[] s, int tileRows, int r0, int j0, int cols, float[] out, int n) {
         for (int rr = 0; rr < tileRows; rr++) {
             int o = (r0 + rr) * n + j0;
             int c = 0;
@@ -309,16 +325,16 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * Four rows of x (from x0, stride k) times a packed panel: at step i, the four vectors of
+     * Four rows of x (from x0, stride k) times the packed panel at {@code base}: at step i, the four vectors of
      * the panel's column i, each multiplied by the four rows' element i.
      */
-    private static void tile4(float[] x, int x0, int k, float[] panel, float[] s) {
+    private static void tile4(float[] x, int x0, int k, float[] panel, int base, float[] s) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
         FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-        for (int i = 0, p = 0; i < k; i++, p += PANEL) {
+        for (int i = 0, p = base; i < k; i++, p += PANEL) {
             FloatVector b0 = FloatVector.fromArray(FLOATS, panel, p);
             FloatVector b1 = FloatVector.fromArray(FLOATS, panel, p + LENGTH);
             FloatVector b2 = FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH);
@@ -363,10 +379,13 @@ final class Matmul implements WorkerPool.Task {
         c33.intoArray(s, 3 * PANEL + 3 * LENGTH);
     }
 
-    /** One row of x times a packed panel (the rows left over after the 4-row tiles). */
-    private static void tile1(float[] x, int x0, int k, float[] panel, float[] s) {
+    /**
+     * One row of x times the packed panel at {@code base} (decode of one sequence, and the rows
+     * left over after the 4-row tiles): each output summed in the order of {@link #tile4}.
+     */
+    private static void tile1(float[] x, int x0, int k, float[] panel, int base, float[] s) {
         FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
-        for (int i = 0, p = 0; i < k; i++, p += PANEL) {
+        for (int i = 0, p = base; i < k; i++, p += PANEL) {
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
             c0 = a.fma(FloatVector.fromArray(FLOATS, panel, p), c0);
             c1 = a.fma(FloatVector.fromArray(FLOATS, panel, p + LENGTH), c1);

@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * @param data per row, per block: the scale (4 bytes, little-endian), then the block's values
  */
-record Q8Weight(int rows, int cols, byte[] data) implements Weight {
+record Q8Weight(int rows, int cols, byte[] data) implements StreamedWeight {
 
     private static final VarHandle SCALE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
     private static final int BLOCK = DType.Q8_BLOCK;

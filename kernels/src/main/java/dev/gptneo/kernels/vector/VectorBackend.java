@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorOperators;
  * The CPU backend on the Vector API (jdk.incubator.vector): SIMD kernels over all cores.
  *
  * <p>Weights stay in the memory-mapped checkpoint in their stored format (or in Q8_0 arrays
- * when quantized) and are widened in registers; activations are heap float arrays. The matrix
+ * when quantized) and are widened in registers, except F32 matrices, packed at load into the
+ * products' panels ({@link PanelWeight}); activations are heap float arrays. The matrix
  * products and attention run on a {@link WorkerPool}; the row-wise operations are a small
  * fraction of the work and run on the calling thread.
  */
@@ -63,7 +64,9 @@ public final class VectorBackend implements Backend {
                     + "to Q8_0; cannot convert " + source.name() + " from " + source.dtype() + " to " + storage);
         }
         return switch (source.dtype()) {
-            case F32 -> new F32Weight(source.rows(), source.cols(), source.data());
+            case F32 -> source.rows() > 1
+                    ? PanelWeight.pack(source.rows(), source.cols(), source.data())
+                    : new F32Weight(source.rows(), source.cols(), source.data());
             case BF16 -> new BF16Weight(source.rows(), source.cols(), source.data());
             case F16 -> new F16Weight(source.rows(), source.cols(), source.data());
             case Q8_0 -> throw new AssertionError("HostTensor rejects Q8_0");
@@ -211,7 +214,7 @@ public final class VectorBackend implements Backend {
 
     @Override
     public void free(Tensor tensor) {
-        // Activations and quantized weights are heap arrays; mapped weights belong to their source.
+        // Activations, packed and quantized weights are heap arrays; mapped weights belong to their source.
     }
 
     @Override
