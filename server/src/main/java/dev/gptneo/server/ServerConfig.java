@@ -45,8 +45,12 @@ public record ServerConfig(
     public static final int DEFAULT_METRICS_PORT = 9464;
     public static final int DEFAULT_MAX_CONCURRENT = 32;
     public static final int DEFAULT_MAX_QUEUED = 256;
-    /** Bounds a step's time, so the gap between two tokens of every running stream, near a short prompt's prefill. */
-    public static final int DEFAULT_MAX_BATCH_TOKENS = 256;
+    /**
+     * Bounds a step's time, so the gap between two tokens of every running stream: a step of 16
+     * decode rows and a 32-token prompt stays within 4× a lone stream's gap on two cores
+     * (docs/performance.md), where 256 rows took several times that.
+     */
+    public static final int DEFAULT_MAX_BATCH_TOKENS = 64;
     public static final int DEFAULT_GRACE_SECONDS = 10;
     public static final int DEFAULT_STREAM_BUFFER = 16;
 

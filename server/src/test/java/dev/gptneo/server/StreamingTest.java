@@ -125,10 +125,27 @@ class StreamingTest {
         assertTrue(last.getTimings().getTokensPerSecond() > 0);
     }
 
+    @Test
+    void everyEngineStepIsCountedWithItsSequencesAndRows() {
+        double steps = metric("gptneo_batch_size_count");
+        double rows = metric("gptneo_batch_tokens_sum");
+        double timed = metric("gptneo_step_duration_seconds_count");
+        test.stub().complete(Requests.greedy(5, 1, 2));
+        // A step for the 2-token prompt (its logits give the first token), then one row per further token.
+        assertTrue(metric("gptneo_batch_size_count") - steps >= 5, "steps counted");
+        assertTrue(metric("gptneo_batch_tokens_sum") - rows >= 2 + 4, "rows counted");
+        assertEquals(metric("gptneo_batch_size_count") - steps, metric("gptneo_step_duration_seconds_count") - timed);
+    }
+
     private static long generatedTokens() {
+        return (long) metric("gptneo_generated_tokens_total");
+    }
+
+    /** The sum of a metric's samples named exactly {@code name} (any labels). */
+    private static double metric(String name) {
         String metrics = test.injector.getInstance(dev.gptneo.server.metrics.ServerMetrics.class)
                 .render(test.engineStats());
-        return metrics.lines().filter(l -> l.startsWith("gptneo_generated_tokens_total "))
-                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1))).sum();
+        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

@@ -32,6 +32,7 @@ public final class BatchingEngine implements GenerationEngine {
     /** One logits row per entry of a step (a step holds each sequence at most once). */
     private final float[][] logitsRows;
     private volatile int paused;
+    private volatile StepObserver stepObserver = (sequences, tokens, nanos) -> { };
 
     /**
      * @param maxConcurrent sequences that run at once
@@ -72,6 +73,11 @@ public final class BatchingEngine implements GenerationEngine {
         Sequence s = new Sequence(promptIds.clone(), params, listener, admission);
         admission.enqueue(s);
         return s;
+    }
+
+    /** Tells {@code observer} about every step from now on, instead of the one before. */
+    public void observeSteps(StepObserver observer) {
+        this.stepObserver = observer;
     }
 
     @Override
@@ -143,7 +149,10 @@ public final class BatchingEngine implements GenerationEngine {
     private void step(List<StepPlanner.Entry<Sequence>> entries) {
         float[][] logits;
         try {
+            long start = System.nanoTime();
             logits = forwardStep(entries);
+            stepObserver.stepped(entries.size(), entries.stream().mapToInt(e -> e.ids().length).sum(),
+                    System.nanoTime() - start);
         } catch (Throwable e) {
             // Out of memory included: the sequences of this step fail and free their caches; the others go on.
             LOG.log(Level.WARNING, "a step of " + entries.size() + " sequences failed", e);

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 
-/** A Prometheus histogram of seconds with fixed buckets; safe to observe from any thread. */
+/** A Prometheus histogram with fixed buckets; safe to observe from any thread. */
 final class Histogram {
 
     private final String name;
@@ -21,14 +21,18 @@ final class Histogram {
         this.counts = new AtomicLongArray(bounds.length + 1);
     }
 
+    /** A duration, in the seconds Prometheus measures time in. */
     void observeNanos(long nanos) {
-        double seconds = nanos / 1e9;
+        observe(nanos / 1e9);
+    }
+
+    void observe(double value) {
         int bucket = 0;
-        while (bucket < bounds.length && seconds > bounds[bucket]) {
+        while (bucket < bounds.length && value > bounds[bucket]) {
             bucket++;
         }
         counts.incrementAndGet(bucket);
-        sum.add(seconds);
+        sum.add(value);
     }
 
     void render(StringBuilder out) {

@@ -20,6 +20,13 @@ public final class ServerMetrics {
     private final Histogram interTokenLatency = new Histogram("gptneo_inter_token_latency_seconds",
             "Between consecutive tokens of one generation.",
             0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1);
+    private final Histogram batchSize = new Histogram("gptneo_batch_size",
+            "Sequences in one engine step (each decoding a token or prefilling a prompt chunk).",
+            1, 2, 4, 8, 16, 24, 32, 48, 64);
+    private final Histogram batchTokens = new Histogram("gptneo_batch_tokens",
+            "Rows (tokens) of one engine step's forward pass.", 1, 2, 4, 8, 16, 32, 64, 128, 256, 512);
+    private final Histogram stepDuration = new Histogram("gptneo_step_duration_seconds",
+            "Time of one engine step's forward pass.", 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5);
     private final LongAdder tokens = new LongAdder();
     private final Map<String, LongAdder> finished = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
@@ -32,6 +39,13 @@ public final class ServerMetrics {
     void nextToken(long nanosSincePrevious) {
         interTokenLatency.observeNanos(nanosSincePrevious);
         tokens.increment();
+    }
+
+    /** One engine step (a {@link dev.gptneo.model.engine.StepObserver}). */
+    public void stepped(int sequences, int rows, long nanos) {
+        batchSize.observe(sequences);
+        batchTokens.observe(rows);
+        stepDuration.observeNanos(nanos);
     }
 
     void finished(StopReason reason) {
@@ -51,6 +65,9 @@ public final class ServerMetrics {
         StringBuilder out = new StringBuilder();
         timeToFirstToken.render(out);
         interTokenLatency.render(out);
+        batchSize.render(out);
+        batchTokens.render(out);
+        stepDuration.render(out);
         counter(out, "gptneo_generated_tokens_total", "Tokens generated.", Map.of("", tokens));
         counter(out, "gptneo_generations_total", "Generations ended, by finish reason.", finished);
         counter(out, "gptneo_requests_total", "gRPC calls ended, by method and status code.", requests);
