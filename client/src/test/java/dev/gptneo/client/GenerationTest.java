@@ -10,6 +10,7 @@ import dev.gptneo.proto.v1.FinishReason;
 import dev.gptneo.proto.v1.GenerateResponse;
 import dev.gptneo.proto.v1.ModelInfo;
 import dev.gptneo.proto.v1.Token;
+import dev.gptneo.server.ServerConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -99,6 +100,8 @@ class GenerationTest {
         ModelInfo info = client.modelInfo();
         assertEquals("tiny-gpt-neo", info.getName());
         assertEquals(4, info.getLimits().getMaxConcurrent());
+        assertEquals(ServerConfig.DEFAULT_MAX_QUEUED, info.getLimits().getMaxQueued());
+        assertEquals(ServerConfig.DEFAULT_MAX_BATCH_TOKENS, info.getLimits().getMaxBatchTokens());
     }
 
     @Test

@@ -141,6 +141,8 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
                             .setEosTokenId(shape.eosTokenId()))
                     .setLimits(Limits.newBuilder()
                             .setMaxConcurrent(config.maxConcurrent())
+                            .setMaxQueued(config.maxQueued())
+                            .setMaxBatchTokens(config.maxBatchTokens())
                             .setDefaultMaxNewTokens(GenerationParams.DEFAULT_MAX_NEW_TOKENS)
                             .setMaxTopLogprobs(GenerationParams.MAX_TOP_LOGPROBS)
                             .setMaxStopSequences(RequestReader.MAX_STOP_SEQUENCES)
