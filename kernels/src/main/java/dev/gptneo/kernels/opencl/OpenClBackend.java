@@ -50,8 +50,9 @@ import org.jocl.cl_mem;
 public final class OpenClBackend implements Backend {
 
     /**
-     * Items that share one output of the matvec (a warp on NVIDIA), and outputs per matvec
-     * work-group (8: few enough groups for CPU runtimes, 256 items for a GPU).
+     * Items that share one output of the matvec (a warp on NVIDIA; MATVEC_WIDTH in gptneo.cl,
+     * whose partial sums the tiled matmul keeps too, so both give a row the same result), and
+     * outputs per matvec work-group (8: few enough groups for CPU runtimes, 256 items for a GPU).
      */
     private static final int MATVEC_WIDTH = 32;
     private static final int MATVEC_ROWS = 8;

@@ -78,21 +78,27 @@ inline float bias_at(global const uchar* bias, int bias_format, int j, int n) {
     return bias_format == NO_BIAS ? 0.0f : load_weight(bias, bias_format, 0, j, n);
 }
 
-// out[j] = x · w[j] + bias[j] for one row x. A work-group computes get_local_size(1) outputs:
-// items (t, y) stride over k for output j = get_global_id(1) (adjacent items read adjacent
-// weights) and sum in their own slice of local memory. Several outputs per group keep the number
-// of groups low, which matters to CPU runtimes (50k vocabulary rows).
+// Both matrix kernels sum every output in one order, so that a row's result does not depend on
+// how many rows are multiplied with it (a sequence's logits are the same alone or in a batch):
+// MATVEC_WIDTH partial sums, partial t over k = t, t + MATVEC_WIDTH, ... in turn (each step one
+// fma, never left to the compiler to contract or not), then added pairwise as group_sum does.
+#define MATVEC_WIDTH 32
+
+// out[j] = x · w[j] + bias[j] for one row x. A work-group of MATVEC_WIDTH x rows items computes
+// get_local_size(1) outputs: items (t, y) stride over k for output j = get_global_id(1) (adjacent
+// items read adjacent weights) and sum in their own slice of local memory. Several outputs per
+// group keep the number of groups low, which matters to CPU runtimes (50k vocabulary rows).
 inline void matvec(global const float* x, global const uchar* w, const int format,
                    global const uchar* bias, int bias_format, global float* out, int n, int k,
                    local float* scratch) {
     int j = get_global_id(1);
     float acc = 0.0f;
     if (j < n) {
-        for (int i = get_local_id(0); i < k; i += get_local_size(0)) {
-            acc += x[i] * load_weight(w, format, j, i, k);
+        for (int i = get_local_id(0); i < k; i += MATVEC_WIDTH) {
+            acc = fma(x[i], load_weight(w, format, j, i, k), acc);
         }
     }
-    acc = group_sum(acc, scratch + get_local_id(1) * get_local_size(0));
+    acc = group_sum(acc, scratch + get_local_id(1) * MATVEC_WIDTH);
     if (j < n && get_local_id(0) == 0) {
         out[j] = acc + bias_at(bias, bias_format, j, n);
     }
@@ -100,7 +106,9 @@ inline void matvec(global const float* x, global const uchar* w, const int forma
 
 // out[r][j] = x[r] · w[j] + bias[j] for many rows: TILE x TILE work-groups, item (tx, ty)
 // computing out[r = group row + ty][j = group column + tx]; both operands pass through local
-// memory a TILE-wide slice of k at a time, zero-padded at the edges.
+// memory a TILE-wide slice of k at a time, zero-padded at the edges (adding 0 * 0 leaves a sum as
+// it is). The item keeps matvec's MATVEC_WIDTH partial sums (two slices per period of them) and
+// adds them as matvec's group_sum does.
 inline void matmul_tiled(global const float* x, global const uchar* w, const int format,
                          global const uchar* bias, int bias_format, global float* out,
                          int rows, int n, int k,
@@ -110,19 +118,29 @@ inline void matmul_tiled(global const float* x, global const uchar* w, const int
     int j = get_global_id(0);
     int r = get_global_id(1);
     int wj = get_group_id(0) * TILE + ty; // the weight row this item loads
-    float acc = 0.0f;
-    for (int i0 = 0; i0 < k; i0 += TILE) {
-        int i = i0 + tx;
-        xs[ty][tx] = (r < rows && i < k) ? x[r * k + i] : 0.0f;
-        ws[ty][tx] = (wj < n && i < k) ? load_weight(w, format, wj, i, k) : 0.0f;
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int d = 0; d < TILE; d++) {
-            acc += xs[ty][d] * ws[tx][d];
+    float acc[MATVEC_WIDTH];
+    for (int t = 0; t < MATVEC_WIDTH; t++) {
+        acc[t] = 0.0f;
+    }
+    for (int i0 = 0; i0 < k; i0 += MATVEC_WIDTH) {
+        for (int slice = 0; slice < MATVEC_WIDTH; slice += TILE) {
+            int i = i0 + slice + tx;
+            xs[ty][tx] = (r < rows && i < k) ? x[r * k + i] : 0.0f;
+            ws[ty][tx] = (wj < n && i < k) ? load_weight(w, format, wj, i, k) : 0.0f;
+            barrier(CLK_LOCAL_MEM_FENCE);
+            for (int d = 0; d < TILE; d++) {
+                acc[slice + d] = fma(xs[ty][d], ws[tx][d], acc[slice + d]);
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    for (int half_size = MATVEC_WIDTH / 2; half_size > 0; half_size /= 2) {
+        for (int t = 0; t < half_size; t++) {
+            acc[t] += acc[t + half_size];
+        }
     }
     if (r < rows && j < n) {
-        out[r * n + j] = acc + bias_at(bias, bias_format, j, n);
+        out[r * n + j] = acc[0] + bias_at(bias, bias_format, j, n);
     }
 }
 
