@@ -14,8 +14,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The figures of a {@link LoadRun}: latency histograms in microseconds over the requests that
- * completed (a failed request adds nothing to them), failures by gRPC status code, and output
- * tokens/s over the run's wall time; printed as a table or as one JSON object.
+ * completed (a failed or cancelled request adds nothing to them), the requests the client
+ * cancelled, failures by gRPC status code, and output tokens/s over the run's wall time (the
+ * tokens of completed and of cancelled requests); printed as a table or as one JSON object.
  */
 final class LoadReport {
 
@@ -32,6 +33,7 @@ final class LoadReport {
     private final Histogram e2e = new Histogram(DIGITS);
     private final Map<String, Integer> errors = new TreeMap<>();
     private int completed;
+    private int cancelled;
     private long outputTokens;
     private long wallNanos;
 
@@ -61,6 +63,13 @@ final class LoadReport {
         itl.add(gaps);
     }
 
+    /** A request the client cancelled, as planned, after receiving {@code tokens}. */
+    synchronized void cancelled(int tokens) {
+        cancelled++;
+        outputTokens += tokens;
+    }
+
+    /** A request that ended with an error the client did not cause. */
     synchronized void failed(Status.Code code) {
         errors.merge(code.name(), 1, Integer::sum);
     }
@@ -73,15 +82,32 @@ final class LoadReport {
         return completed;
     }
 
+    synchronized int failed() {
+        return errors.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Every request made: completed, cancelled or failed. */
+    synchronized int requests() {
+        return completed + cancelled + failed();
+    }
+
+    /** The failures by status code, as "RESOURCE_EXHAUSTED 3, UNAVAILABLE 1"; empty without any. */
+    synchronized String errorsByCode() {
+        return errors.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    }
+
     synchronized String toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("target", settings.target());
         o.addProperty("concurrency", settings.concurrency());
-        o.addProperty("requests", settings.requests());
+        o.addProperty("requests", requests());
+        o.addProperty("duration_s", settings.duration() == null ? null : settings.duration().toSeconds());
         o.addProperty("prompt_tokens", settings.promptTokens());
         o.addProperty("max_new_tokens", settings.maxNewTokens());
         o.addProperty("seed", settings.seed());
+        o.addProperty("cancel_fraction", settings.cancelFraction());
         o.addProperty("completed", completed);
+        o.addProperty("cancelled", cancelled);
         o.addProperty("failed", failed());
         JsonObject byCode = new JsonObject();
         errors.forEach(byCode::addProperty);
@@ -99,15 +125,18 @@ final class LoadReport {
 
     synchronized String toText() {
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, """
-                target %s: %d requests, %d at a time, %d prompt + %d new tokens each (seed %d)
-                completed %d, failed %d%s
+                target %s: %d requests%s, %d at a time, %d prompt + %d new tokens each (seed %d)
+                completed %d, %sfailed %d%s
                 %d output tokens in %.3f s: %.1f tokens/s, %.2f requests/s
 
                 """,
-                settings.target(), settings.requests(), settings.concurrency(), settings.promptTokens(),
-                settings.maxNewTokens(), settings.seed(), completed, failed(),
-                errors.isEmpty() ? "" : " (" + errors.entrySet().stream()
-                        .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")",
+                settings.target(), requests(),
+                settings.duration() == null ? "" : " started in " + settings.duration().toSeconds() + " s",
+                settings.concurrency(), settings.promptTokens(), settings.maxNewTokens(), settings.seed(), completed,
+                settings.cancelFraction() == 0 ? ""
+                        : String.format(Locale.ROOT, "cancelled by the client %d (--cancel-fraction %s), ", cancelled,
+                                settings.cancelFraction()),
+                failed(), errors.isEmpty() ? "" : " (" + errorsByCode() + ")",
                 outputTokens, wallSeconds(), perSecond(outputTokens), perSecond(completed)));
         text.append(String.format(Locale.ROOT, "%-10s", "latency ms"));
         FIGURES.forEach(figure -> text.append(String.format(Locale.ROOT, "%10s", figure)));
@@ -117,10 +146,6 @@ final class LoadReport {
         row(text, "tpot", tpot);
         row(text, "e2e", e2e);
         return text.toString().stripTrailing();
-    }
-
-    private int failed() {
-        return errors.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     private double wallSeconds() {

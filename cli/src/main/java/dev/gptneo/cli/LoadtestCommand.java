@@ -19,11 +19,13 @@ import picocli.CommandLine.Spec;
  * and TGI's serving benchmarks do. Progress goes to stderr while it runs; stdout gets only the report.
  */
 @Command(name = "loadtest", description = {"load a server with concurrent Generate streams and report latency percentiles",
-        "Runs --requests greedy Generate calls, --concurrency at a time, each with a seeded random prompt of exactly"
-                + " --prompt-tokens ids and ignore_eos so that --max-new-tokens tokens come back; every call is sent once"
-                + " (no retries) with a deadline. Reports time to first token, inter-token latency, time per output"
-                + " token and end-to-end latency (p50, p90, p99, max, mean) over the calls that completed, output tokens/s"
-                + " over the run, and failures by gRPC status code; exits 1 when no call completed."})
+        "Runs --requests greedy Generate calls (or starts them for --duration-seconds), --concurrency at a time,"
+                + " each with a seeded random prompt of exactly --prompt-tokens ids and ignore_eos so that"
+                + " --max-new-tokens tokens come back; every call is sent once (no retries) with a deadline, and"
+                + " --cancel-fraction of them are cancelled by the client part-way. Reports time to first token,"
+                + " inter-token latency, time per output token and end-to-end latency (p50, p90, p99, max, mean) over"
+                + " the calls that completed, output tokens/s over the run, the calls it cancelled, and failures by gRPC"
+                + " status code; exits 1 when any call failed (one it cancelled has not)."})
 final class LoadtestCommand extends SubCommand {
 
     /** How often the progress line is redrawn on a terminal, and written as a new line otherwise (ms). */
@@ -40,6 +42,11 @@ final class LoadtestCommand extends SubCommand {
     @Option(names = "--requests", paramLabel = "M", description = "calls in all (default: 4 x --concurrency)")
     Integer requests;
 
+    @Option(names = "--duration-seconds", paramLabel = "S",
+            description = "instead of --requests, start calls for S seconds, each slot a new one as its last ends;"
+                    + " the calls running when the time is up are read to their end (default: off)")
+    Integer durationSeconds;
+
     @Option(names = "--prompt-tokens", paramLabel = "P",
             description = "prompt ids per call, drawn below end-of-text (default: ${DEFAULT-VALUE})")
     int promptTokens = 32;
@@ -49,9 +56,14 @@ final class LoadtestCommand extends SubCommand {
     int maxNewTokens = 64;
 
     @Option(names = "--seed", paramLabel = "S",
-            description = "seeds the prompts: the same seed sends the same prompts in the same order"
-                    + " (default: ${DEFAULT-VALUE})")
+            description = "seeds the prompts and the cancellations: the same seed sends the same prompts in the same"
+                    + " order and cancels the same calls at the same points (default: ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(names = "--cancel-fraction", paramLabel = "F",
+            description = "the share of calls (0 to 1, picked with --seed) the client cancels, each after 0 to T-1"
+                    + " received tokens; they are counted as cancelled, not failed (default: ${DEFAULT-VALUE})")
+    double cancelFraction;
 
     @Option(names = "--timeout-seconds", paramLabel = "S",
             description = "each call's deadline, from its start to its last message (default: ${DEFAULT-VALUE})")
@@ -83,7 +95,7 @@ final class LoadtestCommand extends SubCommand {
         LoadReport report;
         // Closing the ticker waits for a line being written, so the report never lands inside one.
         try (ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory())) {
-            ticker.scheduleAtFixedRate(() -> showProgress(err, run.progress(), terminal), period, period,
+            ticker.scheduleAtFixedRate(() -> showProgress(err, settings, run.progress(), terminal), period, period,
                     TimeUnit.MILLISECONDS);
             report = run.run();
         }
@@ -92,22 +104,37 @@ final class LoadtestCommand extends SubCommand {
             err.flush();
         }
         new PrintStream(io.out(), true, StandardCharsets.UTF_8).println(json ? report.toJson() : report.toText());
-        if (report.completed() == 0) {
-            throw new IllegalStateException("none of the " + settings.requests() + " calls completed");
+        // Scripts read the status: a failure the report lists must not exit 0.
+        if (report.failed() > 0) {
+            throw new IllegalStateException((report.completed() == 0 ? "none of the " + report.requests()
+                    + " calls completed" : report.failed() + " of " + report.requests() + " calls failed")
+                    + ": " + report.errorsByCode());
         }
         return 0;
     }
 
-    /** The flags' settings, refused with a usage error when a number is below 1. */
+    /** The flags' settings, refused with a usage error when a number is out of range. */
     LoadRun.Settings settings() throws UsageException {
-        int total = requests != null ? requests : 4 * concurrency;
         atLeastOne("--concurrency", concurrency);
-        atLeastOne("--requests", total);
+        int total = 0;
+        Duration duration = null;
+        if (durationSeconds == null) {
+            total = requests != null ? requests : 4 * concurrency;
+            atLeastOne("--requests", total);
+        } else if (requests != null) {
+            throw new UsageException("--requests and --duration-seconds cannot be used together");
+        } else {
+            atLeastOne("--duration-seconds", durationSeconds);
+            duration = Duration.ofSeconds(durationSeconds);
+        }
         atLeastOne("--prompt-tokens", promptTokens);
         atLeastOne("--max-new-tokens", maxNewTokens);
         atLeastOne("--timeout-seconds", timeoutSeconds);
-        return new LoadRun.Settings(target, concurrency, total, promptTokens, maxNewTokens, seed,
-                Duration.ofSeconds(timeoutSeconds), token);
+        if (!(cancelFraction >= 0 && cancelFraction <= 1)) { // NaN too
+            throw new UsageException("--cancel-fraction must be between 0 and 1, got " + cancelFraction);
+        }
+        return new LoadRun.Settings(target, concurrency, total, duration, promptTokens, maxNewTokens, seed,
+                cancelFraction, Duration.ofSeconds(timeoutSeconds), token);
     }
 
     private static void atLeastOne(String flag, int value) throws UsageException {
@@ -117,9 +144,14 @@ final class LoadtestCommand extends SubCommand {
     }
 
     /** On a terminal one line redrawn in place; otherwise a line each time, for logs. */
-    private static void showProgress(PrintWriter err, LoadRun.Progress p, boolean terminal) {
-        String line = String.format(Locale.ROOT, "loadtest: %d/%d done, %d failed, %.1f tokens/s",
-                p.completed() + p.failed(), p.requests(), p.failed(), p.tokensPerSecond());
+    private static void showProgress(PrintWriter err, LoadRun.Settings settings, LoadRun.Progress p, boolean terminal) {
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(p.elapsedNanos());
+        String done = settings.duration() == null ? p.ended() + "/" + settings.requests() + " done"
+                : seconds < settings.duration().toSeconds()
+                        ? seconds + " of " + settings.duration().toSeconds() + " s, " + p.ended() + " done"
+                        : seconds + " s, ending the calls in flight, " + p.ended() + " done";
+        String line = String.format(Locale.ROOT, "loadtest: %s, %s%d failed, %.1f tokens/s", done,
+                settings.cancelFraction() == 0 ? "" : p.cancelled() + " cancelled, ", p.failed(), p.tokensPerSecond());
         if (terminal) {
             err.print("\r" + line + "   "); // the spaces clear what a longer line left
         } else {

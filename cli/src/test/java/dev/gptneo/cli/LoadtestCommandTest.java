@@ -22,6 +22,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -31,10 +32,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,6 +58,9 @@ class LoadtestCommandTest {
     private final List<List<Integer>> prompts = new ArrayList<>();
     /** Each call's authorization header ("none" without one), in the same order. */
     private final List<String> authorizations = new ArrayList<>();
+    /** When set, every second call the server gets (the 2nd, 4th, ...) is closed with it at once. */
+    private Status refusal;
+    private int arrivals;
     private GptNeoServer server;
 
     @AfterEach
@@ -69,10 +75,15 @@ class LoadtestCommandTest {
      * call beyond them is refused); prompts are recorded. Returns its target.
      */
     private String serve(int maxConcurrent) throws Exception {
+        return serve(maxConcurrent, 0);
+    }
+
+    /** As {@link #serve(int)}, with room for {@code maxQueued} calls to wait for a slot. */
+    private String serve(int maxConcurrent, int maxQueued) throws Exception {
         ServerConfig config = ServerConfig.builder(Fixtures.checkpoint("tiny-gpt-neo").toString())
                 .backend("scalar")
                 .host("127.0.0.1").port(0).metricsPort(-1)
-                .maxConcurrent(maxConcurrent).maxQueued(0).shutdownGrace(Duration.ZERO)
+                .maxConcurrent(maxConcurrent).maxQueued(maxQueued).shutdownGrace(Duration.ZERO)
                 .build();
         AbstractModule recording = new AbstractModule() {
             @Provides
@@ -91,6 +102,14 @@ class LoadtestCommandTest {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                     ServerCallHandler<Q, R> next) {
+                boolean refused;
+                synchronized (prompts) {
+                    refused = refusal != null && ++arrivals % 2 == 0;
+                }
+                if (refused) {
+                    call.close(refusal, new Metadata());
+                    return new ServerCall.Listener<>() { };
+                }
                 return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
                     @Override
                     public void onMessage(Q message) {
@@ -204,7 +223,7 @@ class LoadtestCommandTest {
         String target = serve(1);
         int status = loadtest(target, "--concurrency", "4", "--requests", "12", "--prompt-tokens", "4",
                 "--max-new-tokens", "32", "--json");
-        assertEquals(0, status, err.toString());
+        assertEquals(1, status, "a refused call is a failure: " + err);
         JsonObject report = report();
         int completed = report.get("completed").getAsInt();
         JsonObject errors = report.getAsJsonObject("errors");
@@ -215,6 +234,75 @@ class LoadtestCommandTest {
         assertEquals(refused, report.get("failed").getAsInt());
         assertEquals(completed * 32, report.get("output_tokens").getAsInt(), "refused calls add no tokens");
         assertOrderedPercentiles(report);
+        assertTrue(err.toString().contains("error: " + refused + " of 12 calls failed: RESOURCE_EXHAUSTED " + refused),
+                err.toString());
+    }
+
+    /** The first {@code calls} cancel points a run with these settings uses. */
+    private static int[] cancelPoints(long seed, double fraction, int maxNewTokens, int calls) {
+        CancelPlan plan = new CancelPlan(seed, fraction, maxNewTokens);
+        return IntStream.range(0, calls).map(i -> plan.next()).toArray();
+    }
+
+    @Test
+    void aDurationStartsCallsUntilItIsUpAndEveryCallIsCountedOnce() throws Exception {
+        String target = serve(2, 64);
+        int status = loadtest(target, "--concurrency", "2", "--duration-seconds", "2", "--prompt-tokens", "4",
+                "--max-new-tokens", "4", "--cancel-fraction", "0.5", "--seed", "3", "--json");
+        assertEquals(0, status, err.toString());
+        JsonObject report = report();
+        assertEquals(2, report.get("duration_s").getAsInt());
+        assertEquals(0.5, report.get("cancel_fraction").getAsDouble());
+        int requests = report.get("requests").getAsInt();
+        int completed = report.get("completed").getAsInt();
+        int cancelled = report.get("cancelled").getAsInt();
+        assertTrue(requests >= 4, "each slot starts a new call as its last ends: " + report);
+        assertTrue(report.get("wall_s").getAsDouble() >= 2, report.toString());
+        assertEquals(0, report.get("failed").getAsInt(), report.toString());
+        assertEquals(new JsonObject(), report.get("errors"));
+        assertEquals(requests, completed + cancelled);
+        // Calls take their points in start order: the first `requests` points say which were cancelled.
+        int[] points = cancelPoints(3, 0.5, 4, requests);
+        int[] picked = IntStream.of(points).filter(p -> p != CancelPlan.NEVER).toArray();
+        assertEquals(picked.length, cancelled, report.toString());
+        // A cancelled call has its point's tokens, and at most the one message already asked for after it.
+        int cancelledTokens = report.get("output_tokens").getAsInt() - completed * 4;
+        assertTrue(IntStream.of(picked).sum() <= cancelledTokens
+                && cancelledTokens <= IntStream.of(picked).map(p -> p + 1).sum(), report.toString());
+        assertOrderedPercentiles(report);
+    }
+
+    @Test
+    void callsTheClientCancelledAreNotFailuresButInvalidArgumentIs() throws Exception {
+        // Seed 9 cancels none of the first 12 calls before its first token, so every call reaches the
+        // server (one cancelled at once may not), and the server refuses exactly the even-numbered ones.
+        int[] points = cancelPoints(9, 0.5, 4, 12);
+        assertTrue(IntStream.of(points).noneMatch(p -> p == 0), Arrays.toString(points));
+        int cancelled = (int) IntStream.range(0, 12).filter(i -> i % 2 == 0 && points[i] != CancelPlan.NEVER).count();
+        assertTrue(cancelled > 0);
+        refusal = Status.INVALID_ARGUMENT.withDescription("refused by the test");
+        String target = serve(1);
+        int status = loadtest(target, "--requests", "12", "--prompt-tokens", "4", "--max-new-tokens", "4",
+                "--cancel-fraction", "0.5", "--seed", "9");
+        assertEquals(1, status, err.toString());
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals("completed " + (6 - cancelled) + ", cancelled by the client " + cancelled
+                + " (--cancel-fraction 0.5), failed 6 (INVALID_ARGUMENT 6)", text.lines().skip(1).findFirst().orElseThrow(),
+                text);
+        assertTrue(err.toString().contains("error: 6 of 12 calls failed: INVALID_ARGUMENT 6"), err.toString());
+    }
+
+    @Test
+    void aCancelledStatusTheClientDidNotCauseIsAFailure() throws Exception {
+        refusal = Status.CANCELLED.withDescription("cancelled by the server");
+        String target = serve(1);
+        int status = loadtest(target, "--requests", "6", "--max-new-tokens", "2", "--json");
+        assertEquals(1, status, err.toString());
+        JsonObject report = report();
+        assertEquals(3, report.get("completed").getAsInt(), report.toString());
+        assertEquals(0, report.get("cancelled").getAsInt(), report.toString());
+        assertEquals(3, report.getAsJsonObject("errors").get("CANCELLED").getAsInt(), report.toString());
+        assertTrue(err.toString().contains("error: 3 of 6 calls failed: CANCELLED 3"), err.toString());
     }
 
     @Test
@@ -232,17 +320,30 @@ class LoadtestCommandTest {
         for (String name : LATENCIES) {
             assertEquals(JsonNull.INSTANCE, report.get(name), "no latency without a completed call");
         }
-        assertTrue(err.toString().contains("error: none of the 3 calls completed"), err.toString());
+        assertTrue(err.toString().contains("error: none of the 3 calls completed: UNAVAILABLE 3"), err.toString());
     }
 
     @Test
     void numbersBelowOneAreUsageErrors() {
-        for (String flag : List.of("--concurrency", "--requests", "--prompt-tokens", "--max-new-tokens",
-                "--timeout-seconds")) {
+        for (String flag : List.of("--concurrency", "--requests", "--duration-seconds", "--prompt-tokens",
+                "--max-new-tokens", "--timeout-seconds")) {
             assertEquals(2, loadtest("127.0.0.1:1", flag, "0"), flag);
             String firstLine = err.toString().lines().findFirst().orElseThrow();
             assertEquals("error: " + flag + " must be at least 1, got 0", firstLine);
             assertEquals("", out.toString(), "nothing was run");
         }
+    }
+
+    @Test
+    void aCancelFractionOutsideZeroToOneAndRequestsWithADurationAreUsageErrors() {
+        for (String fraction : List.of("-0.1", "1.5", "NaN")) {
+            assertEquals(2, loadtest("127.0.0.1:1", "--cancel-fraction", fraction), fraction);
+            assertEquals("error: --cancel-fraction must be between 0 and 1, got " + fraction,
+                    err.toString().lines().findFirst().orElseThrow());
+        }
+        assertEquals(2, loadtest("127.0.0.1:1", "--requests", "3", "--duration-seconds", "1"));
+        assertEquals("error: --requests and --duration-seconds cannot be used together",
+                err.toString().lines().findFirst().orElseThrow());
+        assertEquals("", out.toString(), "nothing was run");
     }
 }
