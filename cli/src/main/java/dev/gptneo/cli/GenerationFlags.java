@@ -60,16 +60,23 @@ final class GenerationFlags {
 
     /** The options as parameters; a sampling option without --greedy implies --sample. */
     GenerationParams params() throws UsageException {
-        boolean samplingOption = temperature != null || topK != null || topP != null;
-        if (greedy && (sample || samplingOption)) {
+        if (greedy && sampling()) {
             throw new UsageException("--greedy cannot be combined with --sample, --temperature, --top-k or --top-p");
         }
+        return builder().build();
+    }
+
+    /**
+     * The options as a builder, for a caller that overrides some of them per request (the lines
+     * of {@code generate --prompts-file}); {@link #params} is what checks them.
+     */
+    GenerationParams.Builder builder() {
         GenerationParams.Builder params = GenerationParams.builder()
                 .maxNewTokens(maxNewTokens)
                 .minNewTokens(minNewTokens)
                 .ignoreEos(ignoreEos)
                 .stop(stop)
-                .sample(sample || samplingOption)
+                .sample(sampling())
                 .repetitionPenalty(repetitionPenalty)
                 .seed(seed)
                 .topLogprobs(topLogprobs);
@@ -82,6 +89,11 @@ final class GenerationFlags {
         if (topP != null) {
             params.topP(topP);
         }
-        return params.build();
+        return params;
+    }
+
+    /** --sample, or a sampling option, which implies it. */
+    boolean sampling() {
+        return sample || temperature != null || topK != null || topP != null;
     }
 }

@@ -1,13 +1,10 @@
 package dev.gptneo.cli;
 
-import java.io.Console;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -87,21 +84,15 @@ final class LoadtestCommand extends SubCommand {
     public Integer call() throws UsageException {
         LoadRun.Settings settings = settings();
         PrintWriter err = spec.commandLine().getErr();
-        // Console.isTerminal, not System.console() alone: since JDK 22 a console may exist on redirected streams.
-        Console console = System.console();
-        boolean terminal = console != null && console.isTerminal();
-        long period = terminal ? TERMINAL_PROGRESS_MS : LOG_PROGRESS_MS;
+        boolean terminal = ProgressLine.stderrIsTerminal();
+        Duration period = Duration.ofMillis(terminal ? TERMINAL_PROGRESS_MS : LOG_PROGRESS_MS);
         LoadRun run = new LoadRun(settings);
         LoadReport report;
-        // Closing the ticker waits for a line being written, so the report never lands inside one.
-        try (ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().factory())) {
-            ticker.scheduleAtFixedRate(() -> showProgress(err, settings, run.progress(), terminal), period, period,
-                    TimeUnit.MILLISECONDS);
+        ProgressLine progress = new ProgressLine(err, terminal, period, () -> progressText(settings, run.progress()));
+        try {
             report = run.run();
-        }
-        if (terminal) {
-            err.println();
-            err.flush();
+        } finally {
+            progress.close(); // before the report, which must never land inside a progress line
         }
         new PrintStream(io.out(), true, StandardCharsets.UTF_8).println(json ? report.toJson() : report.toText());
         // Scripts read the status: a failure the report lists must not exit 0.
@@ -143,20 +134,13 @@ final class LoadtestCommand extends SubCommand {
         }
     }
 
-    /** On a terminal one line redrawn in place; otherwise a line each time, for logs. */
-    private static void showProgress(PrintWriter err, LoadRun.Settings settings, LoadRun.Progress p, boolean terminal) {
+    private static String progressText(LoadRun.Settings settings, LoadRun.Progress p) {
         long seconds = TimeUnit.NANOSECONDS.toSeconds(p.elapsedNanos());
         String done = settings.duration() == null ? p.ended() + "/" + settings.requests() + " done"
                 : seconds < settings.duration().toSeconds()
                         ? seconds + " of " + settings.duration().toSeconds() + " s, " + p.ended() + " done"
                         : seconds + " s, ending the calls in flight, " + p.ended() + " done";
-        String line = String.format(Locale.ROOT, "loadtest: %s, %s%d failed, %.1f tokens/s", done,
+        return String.format(Locale.ROOT, "loadtest: %s, %s%d failed, %.1f tokens/s", done,
                 settings.cancelFraction() == 0 ? "" : p.cancelled() + " cancelled, ", p.failed(), p.tokensPerSecond());
-        if (terminal) {
-            err.print("\r" + line + "   "); // the spaces clear what a longer line left
-        } else {
-            err.println(line);
-        }
-        err.flush();
     }
 }

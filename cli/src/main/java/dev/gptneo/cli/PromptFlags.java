@@ -1,7 +1,9 @@
 package dev.gptneo.cli;
 
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** {@code --prompt TEXT} or {@code --prompt-ids 1,2,3}: exactly one of them. */
@@ -23,6 +25,18 @@ final class PromptFlags {
             throw new UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
         }
         return new Prompt(text, ids == null ? null : parseIds(ids));
+    }
+
+    /** The flags given, by name: for a command that takes its prompts elsewhere to refuse them. */
+    List<String> given() {
+        List<String> given = new ArrayList<>();
+        if (text != null) {
+            given.add("--prompt");
+        }
+        if (ids != null) {
+            given.add("--prompt-ids");
+        }
+        return given;
     }
 
     int[] promptIds(Gpt2Tokenizer tokenizer) throws UsageException {

@@ -28,18 +28,8 @@ final class ServeCommand extends SubCommand {
             description = "Prometheus metrics at http://HOST:N/metrics; -1: off (default: ${DEFAULT-VALUE})")
     int metricsPort = ServerConfig.DEFAULT_METRICS_PORT;
 
-    @Option(names = "--max-concurrent", paramLabel = "N",
-            description = "generations run at once, batched into one step; more wait in the queue (default: ${DEFAULT-VALUE})")
-    int maxConcurrent = ServerConfig.DEFAULT_MAX_CONCURRENT;
-
-    @Option(names = "--max-queued", paramLabel = "N",
-            description = "generations that may wait (FIFO) for a slot; beyond, RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE})")
-    int maxQueued = ServerConfig.DEFAULT_MAX_QUEUED;
-
-    @Option(names = "--max-batch-tokens", paramLabel = "N",
-            description = "token rows per engine step, decode first, then prompt chunks: bounds the gap between a "
-                    + "stream's tokens while long prompts are read; at least --max-concurrent (default: ${DEFAULT-VALUE})")
-    int maxBatchTokens = ServerConfig.DEFAULT_MAX_BATCH_TOKENS;
+    @Mixin
+    EngineFlags engine;
 
     @Option(names = "--grace-seconds", paramLabel = "N",
             description = "on SIGTERM, how long running generations may finish (default: ${DEFAULT-VALUE})")
@@ -76,9 +66,9 @@ final class ServeCommand extends SubCommand {
                     .host(host)
                     .port(port)
                     .metricsPort(metricsPort)
-                    .maxConcurrent(maxConcurrent)
-                    .maxQueued(maxQueued)
-                    .maxBatchTokens(maxBatchTokens)
+                    .maxConcurrent(engine.maxConcurrent)
+                    .maxQueued(engine.maxQueued)
+                    .maxBatchTokens(engine.maxBatchTokens)
                     .shutdownGrace(Duration.ofSeconds(graceSeconds))
                     .dtype(model.dtype())
                     .backendOptions(model.backendOptions())

@@ -74,6 +74,9 @@ class GenerateCommandTest {
         assertEquals("[" + commaSeparated(CASE.greedyNewIds()) + "]", json.get("ids").toString());
         assertEquals(CASE.greedyNewText(), json.get("text").getAsString());
         assertEquals("length", json.get("finish_reason").getAsString());
+        JsonObject usage = json.getAsJsonObject("usage");
+        assertEquals(CASE.inputIds().length, usage.get("prompt_tokens").getAsInt());
+        assertEquals(CASE.greedyNewIds().length, usage.get("generated_tokens").getAsInt());
     }
 
     @Test

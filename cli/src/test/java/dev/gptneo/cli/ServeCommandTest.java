@@ -34,7 +34,7 @@ class ServeCommandTest {
         ServerConfig defaults = config("--model", "synthetic:tiny");
         assertEquals(32, defaults.maxConcurrent());
         assertEquals(256, defaults.maxQueued());
-        assertEquals(256, defaults.maxBatchTokens());
+        assertEquals(64, defaults.maxBatchTokens());
         ServerConfig set = config("--model", "synthetic:tiny", "--max-concurrent", "8", "--max-queued", "0",
                 "--max-batch-tokens", "16");
         assertEquals(8, set.maxConcurrent());

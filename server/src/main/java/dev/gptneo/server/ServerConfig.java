@@ -55,6 +55,19 @@ public record ServerConfig(
     public static final int DEFAULT_STREAM_BUFFER = 16;
 
     public ServerConfig {
+        checkEngineLimits(maxConcurrent, maxQueued, maxBatchTokens);
+        if (streamBuffer < 1) {
+            throw new IllegalArgumentException("the stream buffer must hold at least 1 response, got " + streamBuffer);
+        }
+    }
+
+    /**
+     * The engine's limits, checked as a configuration's are, for a command that runs the engine
+     * without a server ({@code generate --prompts-file}).
+     *
+     * @throws IllegalArgumentException naming the flag at fault
+     */
+    public static void checkEngineLimits(int maxConcurrent, int maxQueued, int maxBatchTokens) {
         if (maxConcurrent < 1) {
             throw new IllegalArgumentException("--max-concurrent must be at least 1, got " + maxConcurrent);
         }
@@ -64,9 +77,6 @@ public record ServerConfig(
         if (maxBatchTokens < maxConcurrent) {
             throw new IllegalArgumentException("--max-batch-tokens must be at least --max-concurrent (" + maxConcurrent
                     + ": each running generation decodes a token per step), got " + maxBatchTokens);
-        }
-        if (streamBuffer < 1) {
-            throw new IllegalArgumentException("the stream buffer must hold at least 1 response, got " + streamBuffer);
         }
     }
 

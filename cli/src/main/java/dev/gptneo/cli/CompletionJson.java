@@ -1,0 +1,67 @@
+package dev.gptneo.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.gptneo.model.engine.CompletionCollector.Completion;
+import dev.gptneo.model.generate.GeneratedToken;
+import dev.gptneo.model.generate.StopReason;
+import java.util.Locale;
+
+/**
+ * A finished generation as JSON, the one format of {@code generate --json} and of each line
+ * {@code generate --prompts-file} writes. Field names follow the gRPC API's (Usage, Token,
+ * TopLogprob).
+ */
+final class CompletionJson {
+
+    /** Without Gson's HTML escaping of {@code <} and {@code >}: {@code <|endoftext|>} stays readable in the text. */
+    static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private CompletionJson() {
+    }
+
+    /**
+     * Adds {@code "ids"}, {@code "text"}, {@code "finish_reason"} (length, eos, stop) and
+     * {@code "usage": {"prompt_tokens", "generated_tokens"}} to {@code json}, and with
+     * {@code withTokens} each token's logprob and alternatives as {@code "tokens"}.
+     */
+    static JsonObject addTo(JsonObject json, Completion completion, boolean withTokens) {
+        JsonArray ids = new JsonArray();
+        completion.tokens().forEach(t -> ids.add(t.id()));
+        json.add("ids", ids);
+        json.addProperty("text", completion.text());
+        json.addProperty("finish_reason", finishReason(completion.reason()));
+        JsonObject usage = new JsonObject();
+        usage.addProperty("prompt_tokens", completion.usage().promptTokens());
+        usage.addProperty("generated_tokens", completion.usage().generatedTokens());
+        json.add("usage", usage);
+        if (withTokens) {
+            JsonArray tokens = new JsonArray();
+            completion.tokens().forEach(t -> tokens.add(token(t)));
+            json.add("tokens", tokens);
+        }
+        return json;
+    }
+
+    private static String finishReason(StopReason reason) {
+        return reason == StopReason.STOP_SEQUENCE ? "stop" : reason.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static JsonObject token(GeneratedToken token) {
+        JsonObject t = candidate(token.id(), token.text(), token.logprob());
+        JsonArray top = new JsonArray();
+        token.top().forEach(alt -> top.add(candidate(alt.id(), alt.text(), alt.logprob())));
+        t.add("top_logprobs", top);
+        return t;
+    }
+
+    private static JsonObject candidate(int id, String text, float logprob) {
+        JsonObject o = new JsonObject();
+        o.addProperty("id", id);
+        o.addProperty("text", text);
+        o.addProperty("logprob", logprob);
+        return o;
+    }
+}
