@@ -1,6 +1,7 @@
 package dev.gptneo.cli;
 
 import com.google.inject.Guice;
+import com.google.inject.ProvisionException;
 import dev.gptneo.server.GptNeoServer;
 import dev.gptneo.server.ServerConfig;
 import dev.gptneo.server.ServerModules;
@@ -41,6 +42,12 @@ final class ServeCommand extends SubCommand {
                     + "stream's tokens while long prompts are read; at least --max-concurrent (default: ${DEFAULT-VALUE})")
     int maxBatchTokens = ServerConfig.DEFAULT_MAX_BATCH_TOKENS;
 
+    @Option(names = "--kv-cache-mb", paramLabel = "N",
+            description = "MiB of KV cache blocks (16 positions each) all generations share; when they run out the newest"
+                    + " generation is preempted and later recomputed; at least one full context (default: half the heap"
+                    + " the model leaves free, at most --max-concurrent full contexts)")
+    Integer kvCacheMb;
+
     @Option(names = "--grace-seconds", paramLabel = "N",
             description = "on SIGTERM, how long running generations may finish (default: ${DEFAULT-VALUE})")
     int graceSeconds = ServerConfig.DEFAULT_GRACE_SECONDS;
@@ -60,7 +67,12 @@ final class ServeCommand extends SubCommand {
                 Thread.currentThread().interrupt();
             }
         }, "gptneo-shutdown"));
-        server.load();
+        try {
+            server.load();
+        } catch (ProvisionException e) {
+            // Guice's report lists its bindings; the cause's message names what is wrong (the model, the KV budget).
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
         PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         // The backend chosen was logged when it was created.
         log.println("gptneo serving " + config.model() + " at " + config.host() + ":"
@@ -79,6 +91,7 @@ final class ServeCommand extends SubCommand {
                     .maxConcurrent(maxConcurrent)
                     .maxQueued(maxQueued)
                     .maxBatchTokens(maxBatchTokens)
+                    .kvCacheMb(kvCacheMb)
                     .shutdownGrace(Duration.ofSeconds(graceSeconds))
                     .dtype(model.dtype())
                     .backendOptions(model.backendOptions())
