@@ -2,6 +2,7 @@ package dev.gptneo.cli;
 
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.engine.BatchingEngine;
+import dev.gptneo.server.EngineModule;
 import dev.gptneo.server.ServerConfig;
 import picocli.CommandLine.Option;
 
@@ -25,10 +26,16 @@ final class EngineFlags {
                     + "stream's tokens while long prompts are read; at least --max-concurrent (default: ${DEFAULT-VALUE})")
     int maxBatchTokens = ServerConfig.DEFAULT_MAX_BATCH_TOKENS;
 
+    @Option(names = "--kv-cache-mb", paramLabel = "N",
+            description = "MiB of KV cache blocks (16 positions each) all generations share; when they run out the newest"
+                    + " generation is preempted and later recomputed; at least one full context (default: half the heap"
+                    + " the model leaves free, at most --max-concurrent full contexts)")
+    Integer kvCacheMb;
+
     /** @throws UsageException naming the flag out of range, in the words serve uses */
     void check() throws UsageException {
         try {
-            ServerConfig.checkEngineLimits(maxConcurrent, maxQueued, maxBatchTokens);
+            ServerConfig.checkEngineLimits(maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -36,7 +43,7 @@ final class EngineFlags {
 
     /** The engine, as the server's EngineModule makes it. */
     BatchingEngine engine(LoadedModel model) {
-        return new BatchingEngine(model, maxConcurrent, maxQueued, maxBatchTokens);
+        return EngineModule.create(model, maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb);
     }
 
     /** Requests one caller may have in the engine at once, running or queued, without a refusal. */

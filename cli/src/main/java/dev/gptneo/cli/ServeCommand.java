@@ -1,6 +1,7 @@
 package dev.gptneo.cli;
 
 import com.google.inject.Guice;
+import com.google.inject.ProvisionException;
 import dev.gptneo.server.GptNeoServer;
 import dev.gptneo.server.ServerConfig;
 import dev.gptneo.server.ServerModules;
@@ -50,7 +51,12 @@ final class ServeCommand extends SubCommand {
                 Thread.currentThread().interrupt();
             }
         }, "gptneo-shutdown"));
-        server.load();
+        try {
+            server.load();
+        } catch (ProvisionException e) {
+            // Guice's report lists its bindings; the cause's message names what is wrong (the model, the KV budget).
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
         PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         // The backend chosen was logged when it was created.
         log.println("gptneo serving " + config.model() + " at " + config.host() + ":"
@@ -69,6 +75,7 @@ final class ServeCommand extends SubCommand {
                     .maxConcurrent(engine.maxConcurrent)
                     .maxQueued(engine.maxQueued)
                     .maxBatchTokens(engine.maxBatchTokens)
+                    .kvCacheMb(engine.kvCacheMb)
                     .shutdownGrace(Duration.ofSeconds(graceSeconds))
                     .dtype(model.dtype())
                     .backendOptions(model.backendOptions())

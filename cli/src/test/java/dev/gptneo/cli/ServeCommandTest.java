@@ -43,6 +43,15 @@ class ServeCommandTest {
     }
 
     @Test
+    void theKvCacheBudgetIsPassedOnOrLeftToTheDefault() throws Exception {
+        assertNull(config("--model", "synthetic:tiny").kvCacheMb());
+        assertEquals(512, config("--model", "synthetic:tiny", "--kv-cache-mb", "512").kvCacheMb());
+        UsageException none = assertThrows(UsageException.class,
+                () -> config("--model", "synthetic:tiny", "--kv-cache-mb", "0"));
+        assertEquals("--kv-cache-mb must be at least 1, got 0", none.getMessage());
+    }
+
+    @Test
     void limitsOutOfRangeNameTheirFlag() {
         UsageException queued = assertThrows(UsageException.class,
                 () -> config("--model", "synthetic:tiny", "--max-queued", "-1"));

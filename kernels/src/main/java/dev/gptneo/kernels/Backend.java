@@ -87,21 +87,25 @@ public interface Backend extends AutoCloseable {
      * batch: each sequence's rows attend only to that sequence's positions.
      *
      * <p>{@code q}, {@code k}, {@code v} are {@code rows × hidden}; {@code sequences} cover their
-     * rows in order ({@link BatchSequence#checkCovers}), the rows of one at its positions
-     * {@code past … past+rows-1}. Earlier positions come from the sequence's cache tensors
-     * ({@code capacity × hidden}, position {@code p} in slot {@code p % capacity}; how a slot
-     * is laid out is the backend's, as only {@link #cacheWrite} fills them); the cache must
-     * already hold every earlier position the mask lets a row see.
-     * A row at position {@code i} attends to {@code j ≤ i}, and, when {@code window > 0},
-     * only to {@code j > i - window}. {@code out} is {@code rows × hidden}, heads concatenated.
+     * rows in order ({@link BatchSequence#checkAttention}), the rows of one at its positions
+     * {@code past … past+rows-1}. Earlier positions come from the layer's paged KV cache: pool
+     * tensors of {@code blocks × blockSize} rows of {@code hidden}, shared by every sequence,
+     * in which position {@code p} of a sequence lies in row
+     * {@code table[(p / blockSize) % table.length] · blockSize + p % blockSize} of its block
+     * table ({@link BatchSequence#row}). How a block's rows are laid out is the backend's, as
+     * only {@link #cacheWrite} fills them; the cache must already hold every earlier position
+     * the mask lets a row see. A row at position {@code i} attends to {@code j ≤ i}, and, when
+     * {@code window > 0}, only to {@code j > i - window}. {@code out} is {@code rows × hidden},
+     * heads concatenated.
      */
     void attention(Tensor q, Tensor k, Tensor v, List<BatchSequence> sequences, int heads, int window, Tensor out);
 
     /**
      * Stores each sequence's rows of {@code k} and {@code v} (its positions {@code past…}) in
-     * the slots of its cache; when a sequence has more rows than its cache's capacity, only its
-     * last {@code capacity} remain. {@code heads} lets a backend keep each head's positions
-     * together, as attention reads them.
+     * the rows of the pool tensors its block table gives them, as {@link #attention} says; when
+     * a sequence has more rows than its table holds ({@link BatchSequence#capacity}, a local
+     * ring), only its last {@code capacity} remain. {@code heads} lets a backend keep each
+     * head's positions of a block together, as attention reads them.
      */
     void cacheWrite(Tensor k, Tensor v, List<BatchSequence> sequences, int heads);
 

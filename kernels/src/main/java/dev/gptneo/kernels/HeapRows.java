@@ -2,7 +2,7 @@ package dev.gptneo.kernels;
 
 /**
  * Row bookkeeping shared by the backends that keep activations in heap float arrays: the same
- * ring-buffer rule for the KV cache and the same copy checks, written once.
+ * block-table rule for the KV cache and the same copy checks, written once.
  */
 public final class HeapRows {
 
@@ -10,16 +10,15 @@ public final class HeapRows {
     }
 
     /**
-     * Stores rows {@code firstRow … firstRow+rows-1} of {@code k} and {@code v} (positions
-     * {@code past…}, {@code hidden} floats each) in their cache slots, position p in slot
-     * p % capacity; with more rows than the cache holds, only the last {@code capacity} are written.
+     * Stores sequence {@code s}'s rows of {@code k} and {@code v} ({@code hidden} floats each)
+     * in the rows of the pools its block table gives their positions ({@link BatchSequence#row});
+     * with more rows than the table holds, only the last {@code capacity} are written.
      */
-    public static void cacheWrite(float[] k, float[] v, float[] cacheK, float[] cacheV,
-                                  int firstRow, int rows, int hidden, int capacity, int past) {
-        for (int r = Math.max(0, rows - capacity); r < rows; r++) {
-            int slot = (past + r) % capacity;
-            System.arraycopy(k, (firstRow + r) * hidden, cacheK, slot * hidden, hidden);
-            System.arraycopy(v, (firstRow + r) * hidden, cacheV, slot * hidden, hidden);
+    public static void cacheWrite(float[] k, float[] v, float[] poolK, float[] poolV, BatchSequence s, int hidden) {
+        for (int r = Math.max(0, s.rows() - s.capacity()); r < s.rows(); r++) {
+            int row = s.row(s.past() + r);
+            System.arraycopy(k, (s.firstRow() + r) * hidden, poolK, row * hidden, hidden);
+            System.arraycopy(v, (s.firstRow() + r) * hidden, poolV, row * hidden, hidden);
         }
     }
 

@@ -83,8 +83,22 @@ public final class GptNeoModel implements AutoCloseable {
         return weightFormat;
     }
 
+    /**
+     * A cache for one sequence of up to max_position_embeddings positions, on a pool of its own
+     * that is freed with it: for callers that run one sequence at a time.
+     */
     public KvCache newCache() {
-        return new KvCache(config, backend);
+        return newCache(config.maxPositions());
+    }
+
+    /** A cache for one sequence of up to {@code positions} positions, on a pool of its own. */
+    public KvCache newCache(int positions) {
+        return new KvCache(newKvPool(KvBlockPool.blocksFor(config, positions)), true);
+    }
+
+    /** A pool of {@code blocks} blocks for the caches of many sequences ({@link KvBlockPool#newCache}), allocated now. */
+    public KvBlockPool newKvPool(int blocks) {
+        return new KvBlockPool(config, backend, blocks);
     }
 
     /**
@@ -100,15 +114,25 @@ public final class GptNeoModel implements AutoCloseable {
 
     /**
      * One pass over the weights for every row of {@code batch}: each sequence's rows attend to
-     * that sequence's cache, which is then extended by them. {@code logits[i]} (vocab_size
-     * floats) receives the logits of the i-th row, in row order, that wants them.
+     * that sequence's cache, which is then extended by them (taking the blocks it needs, unless
+     * {@link KvCache#reserve} took them already). {@code logits[i]} (vocab_size floats)
+     * receives the logits of the i-th row, in row order, that wants them.
      *
      * @throws IllegalArgumentException before any work when a sequence does not continue where
      *     its cache ends, a position would pass max_position_embeddings, an id is outside the
      *     vocabulary, or {@code logits} is not one array per wanted row
+     * @throws KvPoolExhaustedException before any work when a cache's pool lacks the blocks its
+     *     new positions need (the caches of earlier sequences may have taken theirs)
      */
     public void forward(Batch batch, float[][] logits) {
         checkFits(batch, logits);
+        for (Batch.Sequence s : batch.sequences()) {
+            KvCache cache = s.cache();
+            int positions = cache.length() + s.rows();
+            if (!cache.reserve(positions)) {
+                throw new KvPoolExhaustedException(cache.blocksNeeded(positions), cache.pool());
+            }
+        }
         Activations a = activations.get(batch.rows());
         backend.embed(weights.wte(), weights.wpe(), batch.ids(), batch.positions(), a.x);
         for (int l = 0; l < config.layers(); l++) {
@@ -153,12 +177,13 @@ public final class GptNeoModel implements AutoCloseable {
         }
     }
 
-    /** The batch's sequences as the backend sees them for one layer: rows, past and that layer's cache. */
+    /** The batch's sequences as the backend sees them for one layer: rows, past, that layer's pool and block table. */
     private static List<BatchSequence> layout(Batch batch, int layer) {
         List<BatchSequence> sequences = new ArrayList<>(batch.sequences().size());
         for (Batch.Sequence s : batch.sequences()) {
-            sequences.add(new BatchSequence(s.firstRow(), s.rows(), s.cache().length(), s.cache().keys(layer),
-                    s.cache().values(layer)));
+            KvCache cache = s.cache();
+            sequences.add(new BatchSequence(s.firstRow(), s.rows(), cache.length(), cache.pool().keys(layer),
+                    cache.pool().values(layer), cache.table(layer), KvBlockPool.BLOCK_SIZE));
         }
         return sequences;
     }

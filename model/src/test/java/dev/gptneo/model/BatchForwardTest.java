@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every backend's batched forward pass against the fixtures and against the single-sequence
  * path (itself checked against the fixtures by {@link ForwardFixtureTest}): the fixture prompts,
  * of 4 to 49 tokens against local windows of 4 to 8, prefilled and decoded together, joining and
- * leaving at different steps.
+ * leaving at different steps, their blocks interleaved in one pool.
  */
 class BatchForwardTest {
 
@@ -63,8 +63,10 @@ class BatchForwardTest {
         }
         KvCache[] caches = new KvCache[n];
         int[][] generated = new int[n][];
+        // The sequences take their blocks step by step from one pool, so each table is scattered through it.
+        KvBlockPool pool = model.newKvPool(n * KvBlockPool.blocksFor(model.config(), model.config().maxPositions()));
         for (int i = 0; i < n; i++) {
-            caches[i] = model.newCache();
+            caches[i] = pool.newCache();
             generated[i] = new int[LEAVES[i] - JOINS[i]];
         }
         try {
@@ -95,13 +97,17 @@ class BatchForwardTest {
                     generated[i][t] = Fixtures.argmax(logits[m]);
                 }
             }
+            for (int i = 0; i < n; i++) {
+                assertEquals(cases.get(i).inputIds().length + generated[i].length - 1, caches[i].length());
+            }
         } finally {
             Arrays.stream(caches).forEach(KvCache::close);
+            pool.close();
         }
+        assertEquals(0, pool.usedBlocks(), "every block is back in the pool");
         for (int i = 0; i < n; i++) {
             int[] expected = Arrays.copyOf(cases.get(i).greedyNewIds(), generated[i].length);
             assertArrayEquals(expected, generated[i], cases.get(i) + ": greedy ids");
-            assertEquals(cases.get(i).inputIds().length + generated[i].length - 1, caches[i].length());
         }
     }
 

@@ -119,6 +119,6 @@ public final class GptNeoServer {
 
     private EngineStats engineStats() {
         GenerationEngine running = engine;
-        return running == null ? new EngineStats(0, 0, 0) : running.stats();
+        return running == null ? new EngineStats(0, 0, 0, 0, 0, 0) : running.stats();
     }
 }

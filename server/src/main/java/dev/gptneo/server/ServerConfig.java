@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param maxQueued generations that may wait for a slot; one more is refused
  * @param maxBatchTokens token rows one engine step runs at most (decode rows first, then prompt
  *     chunks): bounds how long a step takes, so the gap between two tokens of a running stream
+ * @param kvCacheMb MiB of the engine's KV block pool; null for the default (half the heap free
+ *     once the model is loaded, at most what {@code maxConcurrent} full contexts hold)
  * @param shutdownGrace how long running generations may go on after shutdown begins
  * @param streamBuffer responses a Generate call queues for a reader that has fallen behind
  *     before its generation pauses
@@ -36,6 +38,7 @@ public record ServerConfig(
         int maxConcurrent,
         int maxQueued,
         int maxBatchTokens,
+        Integer kvCacheMb,
         Duration shutdownGrace,
         int streamBuffer,
         Path tokenizer) {
@@ -55,7 +58,7 @@ public record ServerConfig(
     public static final int DEFAULT_STREAM_BUFFER = 16;
 
     public ServerConfig {
-        checkEngineLimits(maxConcurrent, maxQueued, maxBatchTokens);
+        checkEngineLimits(maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb);
         if (streamBuffer < 1) {
             throw new IllegalArgumentException("the stream buffer must hold at least 1 response, got " + streamBuffer);
         }
@@ -67,7 +70,7 @@ public record ServerConfig(
      *
      * @throws IllegalArgumentException naming the flag at fault
      */
-    public static void checkEngineLimits(int maxConcurrent, int maxQueued, int maxBatchTokens) {
+    public static void checkEngineLimits(int maxConcurrent, int maxQueued, int maxBatchTokens, Integer kvCacheMb) {
         if (maxConcurrent < 1) {
             throw new IllegalArgumentException("--max-concurrent must be at least 1, got " + maxConcurrent);
         }
@@ -77,6 +80,9 @@ public record ServerConfig(
         if (maxBatchTokens < maxConcurrent) {
             throw new IllegalArgumentException("--max-batch-tokens must be at least --max-concurrent (" + maxConcurrent
                     + ": each running generation decodes a token per step), got " + maxBatchTokens);
+        }
+        if (kvCacheMb != null && kvCacheMb < 1) {
+            throw new IllegalArgumentException("--kv-cache-mb must be at least 1, got " + kvCacheMb);
         }
     }
 
@@ -100,6 +106,7 @@ public record ServerConfig(
         private int maxConcurrent = DEFAULT_MAX_CONCURRENT;
         private int maxQueued = DEFAULT_MAX_QUEUED;
         private int maxBatchTokens = DEFAULT_MAX_BATCH_TOKENS;
+        private Integer kvCacheMb;
         private Duration shutdownGrace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
         private int streamBuffer = DEFAULT_STREAM_BUFFER;
         private Path tokenizer;
@@ -153,6 +160,12 @@ public record ServerConfig(
             return this;
         }
 
+        /** @param mib the KV pool's MiB, or null for the default */
+        public Builder kvCacheMb(Integer mib) {
+            this.kvCacheMb = mib;
+            return this;
+        }
+
         public Builder shutdownGrace(Duration grace) {
             this.shutdownGrace = grace;
             return this;
@@ -171,7 +184,7 @@ public record ServerConfig(
         /** @throws IllegalArgumentException naming the flag at fault, as the record's constructor does */
         public ServerConfig build() {
             return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, maxConcurrent,
-                    maxQueued, maxBatchTokens, shutdownGrace, streamBuffer, tokenizer);
+                    maxQueued, maxBatchTokens, kvCacheMb, shutdownGrace, streamBuffer, tokenizer);
         }
     }
 }

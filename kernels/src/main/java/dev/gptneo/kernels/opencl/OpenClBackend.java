@@ -43,7 +43,7 @@ import org.jocl.cl_mem;
 
 /**
  * The backend on an OpenCL device (kernels in {@code gptneo.cl}). Weights are uploaded once in
- * their checkpoint format; activations and the KV cache stay on the device. Operations are
+ * their checkpoint format; activations and the KV cache's block pools stay on the device. Operations are
  * enqueued on one in-order queue and return at once: only {@link #read} and {@link #write} wait,
  * so a forward pass costs one round trip.
  */
@@ -247,7 +247,10 @@ public final class OpenClBackend implements Backend {
         call.start(add).buffer(a).buffer(b).items(a.elements(), 1);
     }
 
-    /** One launch per sequence, its rows taken from {@code first_row} of the batch's q, k, v and out. */
+    /**
+     * One launch per sequence, its rows taken from {@code first_row} of the batch's q, k, v and
+     * out, its block table from the call's table buffer ({@link #uploadTables}).
+     */
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, List<BatchSequence> sequences, int heads, int window,
                           Tensor out) {
@@ -257,17 +260,25 @@ public final class OpenClBackend implements Backend {
             throw new IllegalArgumentException("attention shapes: q " + qs + ", k " + k + ", v " + v
                     + ", out " + out + ", " + heads + " heads");
         }
-        BatchSequence.checkCovers(sequences, qs.rows(), "attention");
-        for (BatchSequence s : sequences) {
-            checkCache(s, hidden, "attention");
-            int total = s.past() + s.rows();
-            // The longest span of positions a row sees: its scores are held in local memory.
-            int longestSpan = window > 0 ? Math.min(window, total) : total;
-            call.start(attention).buffer(qs).buffer(activation(k)).buffer(activation(v))
-                    .buffer(activation(s.cacheK())).buffer(activation(s.cacheV())).integer(s.firstRow())
-                    .integer(s.past()).integer(hidden / heads).integer(s.capacity()).integer(window)
-                    .buffer(activation(out)).localFloats(longestSpan).localFloats(reductionGroup)
-                    .groups(s.rows(), heads, reductionGroup, 1);
+        BatchSequence.checkAttention(sequences, qs.rows(), window);
+        sequences.forEach(s -> checkPool(s, hidden, "attention"));
+        cl_mem tables = uploadTables(sequences);
+        try {
+            int offset = 0;
+            for (BatchSequence s : sequences) {
+                int total = s.past() + s.rows();
+                // The longest span of positions a row sees: its scores are held in local memory.
+                int longestSpan = window > 0 ? Math.min(window, total) : total;
+                call.start(attention).buffer(qs).buffer(activation(k)).buffer(activation(v))
+                        .buffer(activation(s.poolK())).buffer(activation(s.poolV())).memory(Pointer.to(tables))
+                        .integer(offset).integer(s.table().length).integer(s.blockSize()).integer(s.firstRow())
+                        .integer(s.past()).integer(hidden / heads).integer(window)
+                        .buffer(activation(out)).localFloats(longestSpan).localFloats(reductionGroup)
+                        .groups(s.rows(), heads, reductionGroup, 1);
+                offset += s.table().length;
+            }
+        } finally {
+            clReleaseMemObject(tables);
         }
     }
 
@@ -278,20 +289,44 @@ public final class OpenClBackend implements Backend {
             throw new IllegalArgumentException("cacheWrite shapes: k " + keys + ", v " + v);
         }
         BatchSequence.checkCovers(sequences, keys.rows(), "cacheWrite");
-        for (BatchSequence s : sequences) {
-            checkCache(s, keys.cols(), "cacheWrite");
-            // Rows that a later row of the sequence would overwrite are skipped, so no two items race.
-            int skipped = Math.max(0, s.rows() - s.capacity());
-            call.start(cacheWrite).buffer(keys).buffer(activation(v)).buffer(activation(s.cacheK()))
-                    .buffer(activation(s.cacheV())).integer(s.firstRow() + skipped).integer(s.past() + skipped)
-                    .integer(s.capacity()).items(keys.cols(), s.rows() - skipped);
+        sequences.forEach(s -> checkPool(s, keys.cols(), "cacheWrite"));
+        cl_mem tables = uploadTables(sequences);
+        try {
+            int offset = 0;
+            for (BatchSequence s : sequences) {
+                // Rows that a later row of the sequence would overwrite are skipped, so no two items race.
+                int skipped = Math.max(0, s.rows() - s.capacity());
+                call.start(cacheWrite).buffer(keys).buffer(activation(v)).buffer(activation(s.poolK()))
+                        .buffer(activation(s.poolV())).memory(Pointer.to(tables)).integer(offset)
+                        .integer(s.table().length).integer(s.blockSize()).integer(s.firstRow() + skipped)
+                        .integer(s.past() + skipped).items(keys.cols(), s.rows() - skipped);
+                offset += s.table().length;
+            }
+        } finally {
+            clReleaseMemObject(tables);
         }
     }
 
-    private static void checkCache(BatchSequence s, int hidden, String operation) {
-        if (s.cacheK().cols() != hidden || !sameShape(s.cacheK(), s.cacheV())) {
-            throw new IllegalArgumentException(operation + " shapes: hidden " + hidden + ", cache "
-                    + s.cacheK() + "/" + s.cacheV());
+    /**
+     * The block tables of a call's sequences, one after another, in a device buffer copied at
+     * creation (no wait for an upload). The caller releases it as soon as its kernels are
+     * enqueued; OpenCL keeps it until they have run.
+     */
+    private cl_mem uploadTables(List<BatchSequence> sequences) {
+        int[] all = new int[sequences.stream().mapToInt(s -> s.table().length).sum()];
+        int offset = 0;
+        for (BatchSequence s : sequences) {
+            System.arraycopy(s.table(), 0, all, offset, s.table().length);
+            offset += s.table().length;
+        }
+        return clCreateBuffer(program.context(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                (long) all.length * Sizeof.cl_int, Pointer.to(all), null);
+    }
+
+    private static void checkPool(BatchSequence s, int hidden, String operation) {
+        if (s.poolK().cols() != hidden || !sameShape(s.poolK(), s.poolV())) {
+            throw new IllegalArgumentException(operation + " shapes: hidden " + hidden + ", pool "
+                    + s.poolK() + "/" + s.poolV());
         }
     }
 

@@ -139,7 +139,7 @@ public final class ScalarBackend implements Backend {
     @Override
     public void attention(Tensor q, Tensor k, Tensor v, List<BatchSequence> sequences, int heads, int window,
                           Tensor out) {
-        BatchSequence.checkCovers(sequences, q.rows(), "attention");
+        BatchSequence.checkAttention(sequences, q.rows(), window);
         for (BatchSequence s : sequences) {
             attend(q, k, v, s, heads, window, out);
         }
@@ -152,8 +152,7 @@ public final class ScalarBackend implements Backend {
         int hidden = q.cols();
         int headDim = hidden / heads;
         int past = seq.past();
-        KeyValues kv = new KeyValues(floats(k), floats(v), floats(seq.cacheK()), floats(seq.cacheV()),
-                seq.firstRow(), past, seq.capacity(), hidden);
+        KeyValues kv = new KeyValues(floats(k), floats(v), floats(seq.poolK()), floats(seq.poolV()), seq, hidden);
         double[] scores = new double[past + seq.rows()];
         for (int r = 0; r < seq.rows(); r++) {
             int i = past + r;
@@ -188,21 +187,20 @@ public final class ScalarBackend implements Backend {
     }
 
     /**
-     * Where position j of a sequence lives: this call's fresh rows (the sequence's, from
-     * {@code firstRow}), or its cache ring.
+     * Where position j of a sequence lives: this call's fresh rows (the sequence's, from its
+     * first row), or the row of the pools its block table gives.
      */
-    private record KeyValues(float[] k, float[] v, float[] cacheK, float[] cacheV,
-                             int firstRow, int past, int capacity, int hidden) {
+    private record KeyValues(float[] k, float[] v, float[] poolK, float[] poolV, BatchSequence seq, int hidden) {
         float[] keys(int j) {
-            return j >= past ? k : cacheK;
+            return j >= seq.past() ? k : poolK;
         }
 
         float[] values(int j) {
-            return j >= past ? v : cacheV;
+            return j >= seq.past() ? v : poolV;
         }
 
         int offset(int j) {
-            return (j >= past ? firstRow + j - past : j % capacity) * hidden;
+            return (j >= seq.past() ? seq.firstRow() + j - seq.past() : seq.row(j)) * hidden;
         }
     }
 
@@ -210,8 +208,7 @@ public final class ScalarBackend implements Backend {
     public void cacheWrite(Tensor k, Tensor v, List<BatchSequence> sequences, int heads) {
         BatchSequence.checkCovers(sequences, k.rows(), "cacheWrite");
         for (BatchSequence s : sequences) {
-            HeapRows.cacheWrite(floats(k), floats(v), floats(s.cacheK()), floats(s.cacheV()),
-                    s.firstRow(), s.rows(), k.cols(), s.capacity(), s.past());
+            HeapRows.cacheWrite(floats(k), floats(v), floats(s.poolK()), floats(s.poolV()), s, k.cols());
         }
     }
 

@@ -13,18 +13,19 @@ import jdk.incubator.vector.VectorMask;
  * Causal multi-head attention without 1/sqrt(d) scaling (GPT-Neo), global or windowed. One
  * instance per backend, reused for every call.
  *
- * <p>The cache keeps each head's positions together, as Hugging Face's {@code [heads][positions]
- * [head_dim]} does: decode reads the whole cache once per token, so each head's keys and values
- * must be one stream each (head slices of position-major rows, 256 bytes every 3 KB, stream
- * far slower). Keys are kept transposed in blocks of {@code LENGTH} positions
- * ({@link #writeKey}), and a call transposes its fresh rows the same way once: a score vector
- * is then one block, built by broadcast-and-FMA over the head's dimensions with no lane
- * reduction per position. Queries are taken {@link #BLOCK} at a time: every key and value vector
+ * <p>Each block of the paged cache ({@code blockSize} rows of the pool, {@link BatchSequence})
+ * keeps each head's positions together, as Hugging Face's {@code [heads][positions][head_dim]}
+ * does within a sequence: decode reads a sequence's whole cache once per token, so each head's
+ * keys and values must be runs as long as a block allows (head slices of position-major rows,
+ * 256 bytes every 3 KB, stream far slower). Keys are kept transposed in groups of {@code LENGTH}
+ * positions ({@link #writeKey}), and a call transposes its fresh rows the same way once: a
+ * score vector is then one group, built by broadcast-and-FMA over the head's dimensions with no
+ * lane reduction per position. Queries are taken {@link #BLOCK} at a time: every key and value vector
  * loaded serves the whole block (the weighted sum of values is an {@link OuterProduct} of the
  * probabilities and the value rows), which keeps prefill FMA bound rather than load bound.
  * Positions a query of the block must not see get probability 0.
  *
- * <p>A batch may hold several sequences, each attending to its own cache. The work items are
+ * <p>A batch may hold several sequences, each attending to its own blocks. The work items are
  * (sequence, query block, head) triples, claimed by the workers as they go: later rows attend to
  * more positions, so a fixed split would leave one worker idle. A sequence of one row is one
  * block of one query per head, which is the decode kernel, whatever else is in the batch.
@@ -38,10 +39,13 @@ final class Attention implements WorkerPool.Task {
     private final float[][] scores;
     /** Per worker: the block's weighted sums of values, {@link #BLOCK} rows of headDim. */
     private final float[][] sums;
-    /** Per worker: an {@link OuterProduct} tile's results. */
-    private final float[][] tiles;
     /** Per worker: each query's 1 / sum of its exponentials. */
     private final float[][] norms;
+    /**
+     * Per worker: the cached positions of the block in progress as runs of slots of the pool's
+     * blocks, three ints a run: where its block starts (in floats), its first slot, its length.
+     */
+    private final int[][] runs;
     /** This call's keys and values, laid out as the cache keeps them. */
     private float[] keysT = new float[0];
     private float[] valuesT = new float[0];
@@ -58,14 +62,15 @@ final class Attention implements WorkerPool.Task {
     private int chunks;
     /** The longest span of positions any block of the call sees. */
     private int longest;
-    // Per sequence of the call (grown on demand): its rows in the batch, positions and cache.
+    // Per sequence of the call (grown on demand): its rows in the batch, positions and blocks.
     private int sequences;
     private int[] firstRow = new int[0];
     private int[] rowsOf = new int[0];
     private int[] pastOf = new int[0];
-    private int[] capacityOf = new int[0];
-    private float[][] cacheKOf = new float[0][];
-    private float[][] cacheVOf = new float[0][];
+    /** Its block table: where its cached positions lie in the pools. */
+    private BatchSequence[] tablesOf = new BatchSequence[0];
+    private float[][] poolKOf = new float[0][];
+    private float[][] poolVOf = new float[0][];
     /** Where each sequence's work items start; {@code itemStart[sequences]} is their total. */
     private int[] itemStart = new int[1];
 
@@ -73,33 +78,36 @@ final class Attention implements WorkerPool.Task {
         scores = new float[workers][];
         sums = new float[workers][];
         norms = new float[workers][BLOCK];
-        tiles = new float[workers][BLOCK * OuterProduct.WIDTH];
+        runs = new int[workers][0];
     }
 
     /**
-     * Stores each sequence's fresh keys and values at its positions {@code past…} in its cache,
-     * head by head ({@code [head][slot][dim]}, keys blocked as {@link #writeKey} says); slot =
-     * position mod capacity. Only a sequence's last {@code capacity} rows remain when it has more.
+     * Stores each sequence's fresh keys and values at its positions {@code past…} in the
+     * blocks its table gives them, head by head within a block ({@code [head][slot][dim]}, keys
+     * grouped as {@link #writeKey} says); slot = position mod block size. Only a sequence's last
+     * {@code capacity} rows remain when it has more (a local ring).
      */
     static void cacheWrite(FloatRows k, FloatRows v, List<BatchSequence> sequences, int heads) {
         int hidden = k.cols();
         BatchSequence.checkCovers(sequences, k.rows(), "cacheWrite");
         for (BatchSequence s : sequences) {
-            FloatRows cacheK = VectorBackend.activation(s.cacheK());
-            FloatRows cacheV = VectorBackend.activation(s.cacheV());
+            FloatRows poolK = VectorBackend.activation(s.poolK());
+            FloatRows poolV = VectorBackend.activation(s.poolV());
             if (heads < 1 || hidden % heads != 0 || v.rows() != k.rows() || v.cols() != hidden
-                    || cacheK.cols() != hidden || cacheV.cols() != hidden || cacheV.rows() != cacheK.rows()) {
+                    || poolK.cols() != hidden || poolV.cols() != hidden || poolV.rows() != poolK.rows()) {
                 throw new IllegalArgumentException("cacheWrite shapes: k " + k.rows() + "x" + hidden + ", v "
-                        + v.rows() + "x" + v.cols() + ", cache " + cacheK.rows() + "x" + cacheK.cols() + " and "
-                        + cacheV.rows() + "x" + cacheV.cols() + ", heads " + heads);
+                        + v.rows() + "x" + v.cols() + ", pool " + poolK.rows() + "x" + poolK.cols() + " and "
+                        + poolV.rows() + "x" + poolV.cols() + ", heads " + heads);
             }
             int headDim = hidden / heads;
-            int capacity = cacheK.rows();
-            for (int r = Math.max(0, s.rows() - capacity); r < s.rows(); r++) {
-                int slot = (s.past() + r) % capacity;
+            int size = s.blockSize();
+            for (int r = Math.max(0, s.rows() - s.capacity()); r < s.rows(); r++) {
+                int position = s.past() + r;
+                int slot = position % size;
+                int origin = (s.row(position) - slot) * hidden;
                 int row = s.firstRow() + r;
-                writeValue(v.data(), row, hidden, headDim, cacheV.data(), 0, slot, capacity);
-                writeKey(k.data(), row, hidden, headDim, cacheK.data(), 0, slot, capacity);
+                writeValue(v.data(), row, hidden, headDim, poolV.data(), origin, slot, size);
+                writeKey(k.data(), row, hidden, headDim, poolK.data(), origin, slot, size);
             }
         }
     }
@@ -141,7 +149,7 @@ final class Attention implements WorkerPool.Task {
                     + k.rows() + "x" + k.cols() + ", v " + v.rows() + "x" + v.cols() + ", out " + out.rows()
                     + "x" + out.cols() + ", heads " + heads);
         }
-        BatchSequence.checkCovers(batch, q.rows(), "attention");
+        BatchSequence.checkAttention(batch, q.rows(), window);
         this.q = q.data();
         this.out = out.data();
         this.heads = heads;
@@ -155,8 +163,9 @@ final class Attention implements WorkerPool.Task {
             pool.run(chunks, this);
         } finally {
             this.q = this.keys = this.values = this.out = null;
-            Arrays.fill(cacheKOf, null);
-            Arrays.fill(cacheVOf, null);
+            Arrays.fill(tablesOf, null);
+            Arrays.fill(poolKOf, null);
+            Arrays.fill(poolVOf, null);
         }
     }
 
@@ -167,27 +176,27 @@ final class Attention implements WorkerPool.Task {
             firstRow = new int[sequences];
             rowsOf = new int[sequences];
             pastOf = new int[sequences];
-            capacityOf = new int[sequences];
-            cacheKOf = new float[sequences][];
-            cacheVOf = new float[sequences][];
+            tablesOf = new BatchSequence[sequences];
+            poolKOf = new float[sequences][];
+            poolVOf = new float[sequences][];
             itemStart = new int[sequences + 1];
         }
         longest = 0;
         for (int i = 0; i < sequences; i++) {
             BatchSequence s = batch.get(i);
-            FloatRows cacheK = VectorBackend.activation(s.cacheK());
-            FloatRows cacheV = VectorBackend.activation(s.cacheV());
-            if (cacheK.cols() != hidden || cacheV.cols() != hidden || cacheV.rows() != cacheK.rows()) {
-                throw new IllegalArgumentException("attention shapes: hidden " + hidden + ", cache of sequence "
-                        + i + " " + cacheK.rows() + "x" + cacheK.cols() + " and " + cacheV.rows() + "x"
-                        + cacheV.cols());
+            FloatRows poolK = VectorBackend.activation(s.poolK());
+            FloatRows poolV = VectorBackend.activation(s.poolV());
+            if (poolK.cols() != hidden || poolV.cols() != hidden || poolV.rows() != poolK.rows()) {
+                throw new IllegalArgumentException("attention shapes: hidden " + hidden + ", pool of sequence "
+                        + i + " " + poolK.rows() + "x" + poolK.cols() + " and " + poolV.rows() + "x"
+                        + poolV.cols());
             }
             firstRow[i] = s.firstRow();
             rowsOf[i] = s.rows();
             pastOf[i] = s.past();
-            capacityOf[i] = cacheK.rows();
-            cacheKOf[i] = cacheK.data();
-            cacheVOf[i] = cacheV.data();
+            tablesOf[i] = s;
+            poolKOf[i] = poolK.data();
+            poolVOf[i] = poolV.data();
             itemStart[i + 1] = itemStart[i] + Math.ceilDiv(s.rows(), BLOCK) * heads;
             int total = s.past() + s.rows();
             longest = Math.max(longest, window > 0 ? Math.min(window + BLOCK - 1, total) : total);
@@ -256,7 +265,7 @@ final class Attention implements WorkerPool.Task {
     private void attendBlock(int worker, int seq, int r0, int h) {
         int rows = rowsOf[seq];
         int past = pastOf[seq];
-        int capacity = capacityOf[seq];
+        int size = tablesOf[seq].blockSize();
         int row0 = firstRow[seq] + r0; // the block's first row in the batch
         int origin = firstRow[seq] * hidden; // where the sequence's fresh keys and values start
         int count = Math.min(BLOCK, rows - r0);
@@ -267,14 +276,15 @@ final class Attention implements WorkerPool.Task {
         float[] sum = sums[worker];
         float[] norm = norms[worker];
 
-        // Positions lo…past-1 lie in the cache's ring, in at most two runs of slots; the rest are fresh.
+        // Positions lo…past-1 lie in the blocks of the sequence's table, a run of slots in each; the rest are fresh.
         int cached = Math.max(0, Math.min(past, hi + 1) - lo);
-        int slot = lo % capacity;
-        int firstRun = Math.min(cached, capacity - slot);
         int fresh = lo + cached - past;
-        float[] cacheK = cacheKOf[seq];
-        score(cacheK, capacity, 0, slot, firstRun, h, row0, count, s, span, 0);
-        score(cacheK, capacity, 0, 0, cached - firstRun, h, row0, count, s, span, firstRun);
+        int cachedRuns = cachedRuns(worker, seq, lo, cached);
+        int[] run = runs[worker];
+        float[] poolK = poolKOf[seq];
+        for (int i = 0, at = 0; i < cachedRuns; at += run[3 * i + 2], i++) {
+            score(poolK, size, run[3 * i], run[3 * i + 1], run[3 * i + 2], h, row0, count, s, span, at);
+        }
         score(keys, rows, origin, fresh, span - cached, h, row0, count, s, span, cached);
         for (int qq = 0; qq < count; qq++) {
             int row = qq * span;
@@ -285,11 +295,11 @@ final class Attention implements WorkerPool.Task {
             norm[qq] = 1 / VectorMath.expShifted(s, row + from, to - from, VectorMath.max(s, row + from, to - from));
         }
         Arrays.fill(sum, 0, count * headDim, 0f);
-        float[] tile = tiles[worker];
-        float[] cacheV = cacheVOf[seq];
-        sumValues(cacheV, capacity, 0, slot, firstRun, h, count, s, span, 0, sum, tile);
-        sumValues(cacheV, capacity, 0, 0, cached - firstRun, h, count, s, span, firstRun, sum, tile);
-        sumValues(values, rows, origin, fresh, span - cached, h, count, s, span, cached, sum, tile);
+        float[] poolV = poolVOf[seq];
+        for (int i = 0, at = 0; i < cachedRuns; at += run[3 * i + 2], i++) {
+            sumValues(poolV, size, run[3 * i], run[3 * i + 1], run[3 * i + 2], h, count, s, span, at, sum);
+        }
+        sumValues(values, rows, origin, fresh, span - cached, h, count, s, span, cached, sum);
         for (int qq = 0; qq < count; qq++) {
             int o = (row0 + qq) * hidden + h * headDim;
             for (int d = 0; d < headDim; d += LENGTH) {
@@ -297,6 +307,33 @@ final class Attention implements WorkerPool.Task {
                 FloatVector.fromArray(FLOATS, sum, qq * headDim + d, m).mul(norm[qq]).intoArray(out, o + d, m);
             }
         }
+    }
+
+    /**
+     * Cached positions {@code lo … lo+cached-1} of sequence {@code seq} as runs of slots of its
+     * blocks, into {@code runs[worker]} (grown if need be); returns how many. It walks
+     * {@link BatchSequence#row}'s formula block by block, so that only the first block costs
+     * a division: a decode step's scan of a long sequence touches dozens of blocks per head.
+     */
+    private int cachedRuns(int worker, int seq, int lo, int cached) {
+        BatchSequence tables = tablesOf[seq];
+        int size = tables.blockSize();
+        int[] table = tables.table();
+        if (runs[worker].length < 3 * (cached / size + 2)) {
+            runs[worker] = new int[3 * (cached / size + 2)];
+        }
+        int[] run = runs[worker];
+        int count = 0;
+        for (int p = lo, end = lo + cached, entry = p / size % table.length, slot = p % size; p < end; count++) {
+            int n = Math.min(size - slot, end - p);
+            run[3 * count] = table[entry] * size * hidden;
+            run[3 * count + 1] = slot;
+            run[3 * count + 2] = n;
+            p += n;
+            slot = 0;
+            entry = entry + 1 == table.length ? 0 : entry + 1;
+        }
+        return count;
     }
 
     /**
@@ -391,10 +428,11 @@ final class Attention implements WorkerPool.Task {
      * Adds to {@code sum} the block's probabilities ({@code s[qq·span + at …]}) times the
      * {@code n} value rows in slots {@code from…} of the values at {@code vt[origin…]} ({@code slots}
      * slots, head-major):
-     * an outer product over the positions, {@link OuterProduct#WIDTH} dimensions at a time.
+     * an outer product over the positions, {@link OuterProduct#WIDTH} dimensions at a time,
+     * accumulated in {@code sum} itself.
      */
     private void sumValues(float[] vt, int slots, int origin, int from, int n, int h, int count, float[] s, int span,
-                           int at, float[] sum, float[] tile) {
+                           int at, float[] sum) {
         if (n <= 0) {
             return;
         }
@@ -402,14 +440,10 @@ final class Attention implements WorkerPool.Task {
         int d = 0;
         for (; d + OuterProduct.WIDTH <= headDim; d += OuterProduct.WIDTH) {
             if (count == BLOCK) {
-                OuterProduct.rows4(s, at, span, vt, base + d, headDim, n, tile);
-                for (int qq = 0; qq < BLOCK; qq++) {
-                    VectorMath.addInto(tile, qq * OuterProduct.WIDTH, sum, qq * headDim + d, OuterProduct.WIDTH);
-                }
+                OuterProduct.rows4(s, at, span, vt, base + d, headDim, n, sum, d, headDim);
             } else {
                 for (int qq = 0; qq < count; qq++) {
-                    OuterProduct.row1(s, qq * span + at, vt, base + d, headDim, n, tile);
-                    VectorMath.addInto(tile, 0, sum, qq * headDim + d, OuterProduct.WIDTH);
+                    OuterProduct.row1(s, qq * span + at, vt, base + d, headDim, n, sum, qq * headDim + d);
                 }
             }
         }

@@ -209,14 +209,20 @@ kernel void add(global float* acc, global const float* x) {
     acc[i] += x[i];
 }
 
+// The pool row that holds position j of a sequence, from its block table (BatchSequence.row).
+inline int pool_row(global const int* table, int table_length, int block_size, int j) {
+    return table[(j / block_size) % table_length] * block_size + j % block_size;
+}
+
 // Causal attention without 1/sqrt(d) scaling for one sequence of a batch: a work-group per
 // (row, head), the sequence's rows starting at row first_row of q, k, v and out. Position j's key
-// and value are fresh row first_row + j - past when j >= past, else cache row j % capacity. The
-// scores of the visible span [first, i] live in local memory (scores holds the longest span of
-// the call).
+// and value are fresh row first_row + j - past when j >= past, else the pool row its block table
+// gives (table_length ids from tables + table_offset). The scores of the visible span [first, i]
+// live in local memory (scores holds the longest span of the call).
 kernel void attention(global const float* q, global const float* k, global const float* v,
-                      global const float* cache_k, global const float* cache_v, int first_row,
-                      int past, int head_dim, int capacity, int window, global float* out,
+                      global const float* pool_k, global const float* pool_v, global const int* tables,
+                      int table_offset, int table_length, int block_size, int first_row,
+                      int past, int head_dim, int window, global float* out,
                       local float* scores, local float* scratch) {
     int r = get_group_id(0);
     int h = get_group_id(1);
@@ -227,6 +233,7 @@ kernel void attention(global const float* q, global const float* k, global const
     int first = window > 0 ? max(0, i - window + 1) : 0;
     int span = i - first + 1;
     int head = h * head_dim;
+    global const int* table = tables + table_offset;
     global const float* query = q + (first_row + r) * hidden + head;
     global const float* fresh_k = k + first_row * hidden;
     global const float* fresh_v = v + first_row * hidden;
@@ -234,7 +241,8 @@ kernel void attention(global const float* q, global const float* k, global const
     float row_max = -INFINITY;
     for (int s = t; s < span; s += size) {
         int j = first + s;
-        global const float* key = (j >= past ? fresh_k + (j - past) * hidden : cache_k + (j % capacity) * hidden) + head;
+        global const float* key = (j >= past ? fresh_k + (j - past) * hidden
+                : pool_k + pool_row(table, table_length, block_size, j) * hidden) + head;
         float dot = 0.0f;
         for (int d = 0; d < head_dim; d++) {
             dot += query[d] * key[d];
@@ -255,23 +263,24 @@ kernel void attention(global const float* q, global const float* k, global const
         float acc = 0.0f;
         for (int s = 0; s < span; s++) {
             int j = first + s;
-            global const float* value = j >= past ? fresh_v + (j - past) * hidden : cache_v + (j % capacity) * hidden;
+            global const float* value = j >= past ? fresh_v + (j - past) * hidden
+                    : pool_v + pool_row(table, table_length, block_size, j) * hidden;
             acc += scores[s] * value[head + d];
         }
         out[(first_row + r) * hidden + head + d] = acc / sum;
     }
 }
 
-// Rows first_row.. of k and v (positions first_position..) into their ring slots; one item per
-// element. The caller starts at the first of a sequence's last `capacity` rows, so no two items
-// write the same slot.
+// Rows first_row.. of k and v (positions first_position..) into the pool rows their block table
+// gives; one item per element. The caller starts at the first of a sequence's last
+// table_length * block_size rows, so no two items write the same row.
 kernel void cache_write(global const float* k, global const float* v,
-                        global float* cache_k, global float* cache_v,
-                        int first_row, int first_position, int capacity) {
+                        global float* pool_k, global float* pool_v, global const int* tables,
+                        int table_offset, int table_length, int block_size, int first_row, int first_position) {
     int c = get_global_id(0);
     int r = first_row + get_global_id(1);
     int hidden = get_global_size(0);
-    int slot = (first_position + get_global_id(1)) % capacity;
-    cache_k[slot * hidden + c] = k[r * hidden + c];
-    cache_v[slot * hidden + c] = v[r * hidden + c];
+    int row = pool_row(tables + table_offset, table_length, block_size, first_position + get_global_id(1));
+    pool_k[row * hidden + c] = k[r * hidden + c];
+    pool_v[row * hidden + c] = v[r * hidden + c];
 }

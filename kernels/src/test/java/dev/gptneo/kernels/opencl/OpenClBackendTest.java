@@ -12,6 +12,7 @@ import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.Q8Matrix;
 import dev.gptneo.kernels.RandomTensors;
+import dev.gptneo.kernels.ScatteredTables;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.kernels.scalar.ScalarBackend;
 import java.lang.foreign.MemorySegment;
@@ -111,6 +112,10 @@ class OpenClBackendTest {
         assertClose(run(REF, rows, cols, op), run(ocl, rows, cols, op), 1e-5, "gelu + add");
     }
 
+    /**
+     * Random pools, which both backends lay out as rows (position-major), read through scattered
+     * block tables: local rings wrapped by the positions before the rows.
+     */
     @Test
     void attentionMatchesReference() {
         for (int trial = 0; trial < 40; trial++) {
@@ -118,45 +123,47 @@ class OpenClBackendTest {
             int headDim = new int[] {1, 5, 16, 70}[random.nextInt(4)];
             int hidden = heads * headDim;
             int rows = 1 + random.nextInt(6);
-            int past = random.nextInt(12);
+            int past = random.nextInt(40);
             int window = random.nextBoolean() ? 0 : 1 + random.nextInt(7);
-            // Local layers keep a ring of `window` rows; global ones room for every position.
-            int capacity = window > 0 ? window : past + rows + random.nextInt(3);
+            int blockSize = new int[] {1, 2, 3, 16}[random.nextInt(4)];
+            ScatteredTables tables = ScatteredTables.of(random, blockSize, window, past + rows);
             float[] q = floats(rows * hidden);
             float[] k = floats(rows * hidden);
             float[] v = floats(rows * hidden);
-            float[] cacheK = floats(capacity * hidden);
-            float[] cacheV = floats(capacity * hidden);
+            float[] poolK = floats(tables.poolRows() * hidden);
+            float[] poolV = floats(tables.poolRows() * hidden);
             BiConsumer<Backend, Tensor> op = (b, out) -> b.attention(input(b, rows, hidden, q),
-                    input(b, rows, hidden, k), input(b, rows, hidden, v), List.of(new BatchSequence(0, rows, past,
-                            input(b, capacity, hidden, cacheK), input(b, capacity, hidden, cacheV))),
+                    input(b, rows, hidden, k), input(b, rows, hidden, v), List.of(tables.sequence(0, 0, rows, past,
+                            input(b, tables.poolRows(), hidden, poolK), input(b, tables.poolRows(), hidden, poolV))),
                     heads, window, out);
             assertClose(run(REF, rows, hidden, op), run(ocl, rows, hidden, op), 1e-5 * headDim,
                     "attention rows " + rows + " past " + past + " window " + window + " heads " + heads
-                            + " headDim " + headDim);
+                            + " headDim " + headDim + " blocks of " + blockSize);
         }
     }
 
+    /** A ring of blocks 2 and 0 (of 2 rows) in a pool of 3 blocks: the whole pool as the reference leaves it. */
     @Test
     void cacheWriteKeepsTheLastCapacityRowsInTheRing() {
         int hidden = 5;
+        int poolRows = 6;
+        int[] ring = {2, 0};
         for (int rows : new int[] {1, 3, 9}) {
             for (int past : new int[] {0, 2, 7}) {
-                int capacity = 4;
                 float[] k = floats(rows * hidden);
                 float[] v = floats(rows * hidden);
-                float[] start = floats(capacity * hidden);
+                float[] start = floats(poolRows * hidden);
                 for (boolean values : new boolean[] {false, true}) {
                     BiConsumer<Backend, Tensor> op = (b, out) -> {
-                        Tensor other = input(b, capacity, hidden, start);
+                        Tensor other = input(b, poolRows, hidden, start);
                         b.write(out, start);
                         Tensor keys = input(b, rows, hidden, k);
                         Tensor vals = input(b, rows, hidden, v);
-                        Tensor cacheK = values ? other : out;
-                        Tensor cacheV = values ? out : other;
-                        b.cacheWrite(keys, vals, List.of(new BatchSequence(0, rows, past, cacheK, cacheV)), 1);
+                        Tensor poolK = values ? other : out;
+                        Tensor poolV = values ? out : other;
+                        b.cacheWrite(keys, vals, List.of(new BatchSequence(0, rows, past, poolK, poolV, ring, 2)), 1);
                     };
-                    assertClose(run(REF, capacity, hidden, op), run(ocl, capacity, hidden, op), 0,
+                    assertClose(run(REF, poolRows, hidden, op), run(ocl, poolRows, hidden, op), 0,
                             "cacheWrite rows " + rows + " past " + past);
                 }
             }
@@ -169,25 +176,38 @@ class OpenClBackendTest {
         assertClose(batch.run(REF), batch.run(ocl), 1e-5 * batch.headDim(), batch.toString());
     }
 
+    /**
+     * Two sequences of one batch, each with a ring of two blocks of 2 rows in one pool of four
+     * blocks; the pool rows expected are worked out by hand from Backend's formula.
+     */
     @Test
-    void cacheWritesOfABatchReachEachSequencesRing() {
+    void cacheWritesOfABatchReachEachSequencesBlocks() {
         int hidden = 3;
-        // Sequence 0: 2 rows at positions 5, 6 of a 4-slot ring; sequence 1: 6 rows from 1 (only the last 4 stay).
         float[] k = floats(8 * hidden);
         float[] v = floats(8 * hidden);
+        // Sequence 0, table {3, 1}: batch rows 0 and 1 are positions 5 and 6. Sequence 1, table
+        // {0, 2}: batch rows 2…7 are positions 1…6, of which the ring keeps the last four.
+        // Position 5 of sequence 0: (5 / 2) % 2 = 0, block 3, row 3·2 + 1 = 7; position 6: block 1, row 2.
+        // Sequence 1: position 3 (row 4): block 2, pool row 5; 4 (row 5): block 0, row 0; 5 (row 6):
+        // block 0, row 1; 6 (row 7): block 2, row 4. Pool rows 3 and 6 stay zero.
+        int[] batchRowOfPoolRow = {5, 6, 1, -1, 7, 4, -1, 0};
         for (Backend b : new Backend[] {REF, ocl}) {
-            Tensor[] caches = {b.allocate(4, hidden), b.allocate(4, hidden), b.allocate(4, hidden), b.allocate(4, hidden)};
+            Tensor poolK = b.allocate(8, hidden);
+            Tensor poolV = b.allocate(8, hidden);
             b.cacheWrite(input(b, 8, hidden, k), input(b, 8, hidden, v), List.of(
-                    new BatchSequence(0, 2, 5, caches[0], caches[1]), new BatchSequence(2, 6, 1, caches[2], caches[3])), 1);
-            float[][] got = new float[4][4 * hidden];
-            for (int i = 0; i < 4; i++) {
-                b.read(caches[i], got[i]);
+                    new BatchSequence(0, 2, 5, poolK, poolV, new int[] {3, 1}, 2),
+                    new BatchSequence(2, 6, 1, poolK, poolV, new int[] {0, 2}, 2)), 1);
+            float[] gotK = new float[8 * hidden];
+            float[] gotV = new float[8 * hidden];
+            b.read(poolK, gotK);
+            b.read(poolV, gotV);
+            for (int row = 0; row < 8; row++) {
+                int from = batchRowOfPoolRow[row];
+                assertArrayEquals(from < 0 ? new float[hidden] : row(k, from, hidden), row(gotK, row, hidden),
+                        b.name() + " key row " + row);
+                assertArrayEquals(from < 0 ? new float[hidden] : row(v, from, hidden), row(gotV, row, hidden),
+                        b.name() + " value row " + row);
             }
-            assertArrayEquals(Arrays.copyOfRange(k, 0, hidden), Arrays.copyOfRange(got[0], hidden, 2 * hidden), b.name());
-            assertArrayEquals(Arrays.copyOfRange(v, hidden, 2 * hidden), Arrays.copyOfRange(got[1], 2 * hidden, 3 * hidden));
-            // Position 6 (batch row 7) lies in slot 2; position 3 (row 4) in slot 3.
-            assertArrayEquals(Arrays.copyOfRange(k, 7 * hidden, 8 * hidden), Arrays.copyOfRange(got[2], 2 * hidden, 3 * hidden));
-            assertArrayEquals(Arrays.copyOfRange(v, 4 * hidden, 5 * hidden), Arrays.copyOfRange(got[3], 3 * hidden, 4 * hidden));
         }
     }
 
@@ -216,6 +236,10 @@ class OpenClBackendTest {
         HostTensor w = new HostTensor("heap", DType.F32, 2, 3, MemorySegment.ofArray(values));
         float[] out = run(ocl, 1, 2, (b, o) -> b.matmul(input(b, 1, 3, new float[] {1, 1, 1}), b.weight(w, DType.F32), null, o));
         assertArrayEquals(new float[] {6, 15}, out);
+    }
+
+    private static float[] row(float[] rows, int row, int cols) {
+        return Arrays.copyOfRange(rows, row * cols, (row + 1) * cols);
     }
 
     /**

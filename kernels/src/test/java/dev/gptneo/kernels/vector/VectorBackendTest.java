@@ -10,6 +10,7 @@ import dev.gptneo.kernels.BatchedAttentionScenario;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.kernels.RandomTensors;
+import dev.gptneo.kernels.ScatteredTables;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.kernels.scalar.ScalarBackend;
 import java.lang.foreign.Arena;
@@ -193,8 +194,8 @@ class VectorBackendTest {
         Tensor k = VECTOR.allocate(3, 12);
         var cache = assertThrows(IllegalArgumentException.class,
                 () -> VECTOR.cacheWrite(k, k, List.of(new BatchSequence(0, 3, 0, VECTOR.allocate(8, 16),
-                        VECTOR.allocate(8, 16))), 3));
-        assertTrue(cache.getMessage().contains("k 3x12") && cache.getMessage().contains("cache 8x16"), cache.getMessage());
+                        VECTOR.allocate(8, 16), new int[] {1}, 4)), 3));
+        assertTrue(cache.getMessage().contains("k 3x12") && cache.getMessage().contains("pool 8x16"), cache.getMessage());
     }
 
     @ParameterizedTest
@@ -260,12 +261,13 @@ class VectorBackendTest {
                 Arguments.of(2, 64, 8, 21, 13), Arguments.of(2, 64, 0, 45, 7), Arguments.of(1, 64, 40, 100, 1));
     }
 
+    /** One sequence, its blocks of 16 positions scattered through the pool ({@link ScatteredTables}). */
     @ParameterizedTest(name = "heads={0} headDim={1} window={2} past={3} rows={4}")
     @MethodSource("attentionCases")
     void attentionMatchesScalar(int heads, int headDim, int window, int past, int rows) {
         Random random = new Random(heads * 31L + headDim + window * 7L + past * 3L + rows);
         int hidden = heads * headDim;
-        int capacity = window > 0 ? window : past + rows;
+        ScatteredTables tables = ScatteredTables.of(random, 16, window, past + rows);
         float[] earlierK = RandomTensors.floats(random, past * hidden);
         float[] earlierV = RandomTensors.floats(random, past * hidden);
         float[] q = RandomTensors.floats(random, rows * hidden);
@@ -275,16 +277,16 @@ class VectorBackendTest {
         Backend[] backends = {SCALAR, VECTOR};
         for (int i = 0; i < 2; i++) {
             Backend b = backends[i];
-            Tensor cacheK = b.allocate(capacity, hidden);
-            Tensor cacheV = b.allocate(capacity, hidden);
+            Tensor poolK = b.allocate(tables.poolRows(), hidden);
+            Tensor poolV = b.allocate(tables.poolRows(), hidden);
             if (past > 0) {
                 // The earlier positions reach the cache the way the model writes them.
                 b.cacheWrite(filled(b, past, hidden, earlierK), filled(b, past, hidden, earlierV),
-                        List.of(new BatchSequence(0, past, 0, cacheK, cacheV)), heads);
+                        List.of(tables.sequence(0, 0, past, 0, poolK, poolV)), heads);
             }
             Tensor out = b.allocate(rows, hidden);
             b.attention(filled(b, rows, hidden, q), filled(b, rows, hidden, k), filled(b, rows, hidden, v),
-                    List.of(new BatchSequence(0, rows, past, cacheK, cacheV)), heads, window, out);
+                    List.of(tables.sequence(0, 0, rows, past, poolK, poolV)), heads, window, out);
             results[i] = read(b, out);
         }
         assertClose(results[0], results[1], 2e-5, "");

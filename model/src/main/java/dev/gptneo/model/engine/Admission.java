@@ -14,7 +14,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The engine's slots and its bounded FIFO queue, shared between the callers' threads (submit,
  * cancel, resume, shutdown) and the engine's thread, under one lock. A slot is given back the
  * moment its sequence ends or is cancelled, so that a caller may submit again at once; the
- * engine's thread frees the sequence's memory at its next step, before it admits anyone.
+ * engine's thread frees the sequence's memory at its next step. The head of the queue is
+ * admitted only once the engine's KV pool has its blocks, and a preempted sequence goes back
+ * to the head.
  */
 final class Admission {
 
@@ -30,6 +32,11 @@ final class Admission {
      * @param seen the signal count, for {@link #awaitSignalSince}
      */
     record Turn(List<Sequence> admitted, List<Sequence> dropped, long seen) {
+    }
+
+    /** Takes the KV blocks a sequence needs to be admitted, leaving {@code headroom} free, or refuses it (taking none). */
+    interface BlockClaim {
+        boolean claim(Sequence s, int headroom);
     }
 
     private final int maxConcurrent;
@@ -68,17 +75,20 @@ final class Admission {
     }
 
     /**
-     * Admits what the free slots allow and hands over the dropped; null once shutdown has begun
-     * and nothing is left ({@code idle}: the engine runs no sequence), which ends the thread.
+     * Admits, in FIFO order, what the free slots allow and {@code blocks} grants (the KV blocks
+     * of the queue's head, leaving one free for each sequence that holds a slot, as each may need
+     * a new one at its next step; once it refuses, nothing behind the head is admitted either),
+     * and hands over the dropped; null once shutdown has begun and nothing is left
+     * ({@code idle}: the engine runs no sequence), which ends the thread.
      */
-    Turn nextTurn(boolean idle) {
+    Turn nextTurn(boolean idle, BlockClaim blocks) {
         lock.lock();
         try {
             if (!accepting && idle && waiting.isEmpty() && holding.isEmpty() && dropped.isEmpty()) {
                 return null;
             }
             List<Sequence> admitted = new ArrayList<>();
-            while (holding.size() < maxConcurrent && !waiting.isEmpty()) {
+            while (holding.size() < maxConcurrent && !waiting.isEmpty() && blocks.claim(waiting.peek(), holding.size())) {
                 Sequence s = waiting.poll();
                 s.admittedNanos = System.nanoTime();
                 holding.add(s);
@@ -105,6 +115,23 @@ final class Admission {
         }
     }
 
+    /**
+     * A preempted sequence gives back its slot and waits again, at the head of the queue; one
+     * cancelled meanwhile (its slot already given back) is dropped instead, to be told so.
+     */
+    void requeue(Sequence s) {
+        lock.lock();
+        try {
+            if (holding.remove(s)) {
+                waiting.addFirst(s);
+            } else {
+                dropped.add(s);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Gives back {@code s}'s slot if it holds one (once, however often called). */
     void release(Sequence s) {
         lock.lock();
@@ -118,10 +145,12 @@ final class Admission {
         }
     }
 
-    EngineStats stats(int paused) {
+    /** The counts of slots and queue, with the engine's own figures as given. */
+    EngineStats stats(int paused, int kvBlocksUsed, int kvBlocksFree, long preemptions) {
         lock.lock();
         try {
-            return new EngineStats(holding.size(), waiting.size(), Math.min(paused, holding.size()));
+            return new EngineStats(holding.size(), waiting.size(), Math.min(paused, holding.size()), kvBlocksUsed,
+                    kvBlocksFree, preemptions);
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,8 @@
 package dev.gptneo.model.engine;
 
 import dev.gptneo.model.Batch;
+import dev.gptneo.model.GptNeoConfig;
+import dev.gptneo.model.KvBlockPool;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.generate.Generation;
 import dev.gptneo.model.generate.GenerationParams;
@@ -18,6 +20,14 @@ import java.util.logging.Logger;
  * sequence past its prompt, then prompt chunks up to {@code maxBatchTokens} rows
  * ({@link StepPlanner}). A request joins or leaves between any two steps. When nothing can
  * progress the thread sleeps until a submit, resume, cancel or shutdown signals it.
+ *
+ * <p>Keys and values live in one {@link KvBlockPool} of a fixed byte budget, as vLLM's
+ * PagedAttention keeps them: a queued request is admitted only when the pool has the blocks
+ * for its prompt and first token, leaving a block for each running sequence to grow into.
+ * When the pool runs dry all the same (a running sequence needs a new block and none is free),
+ * the newest running sequence is preempted: its blocks are given back, it returns to the head
+ * of the queue, and once admitted again it recomputes its tokens so far as a prompt and goes on
+ * ({@link Generation#preempt}). Its consumer sees a pause, never an error or a token twice.
  */
 public final class BatchingEngine implements GenerationEngine {
 
@@ -25,6 +35,7 @@ public final class BatchingEngine implements GenerationEngine {
 
     private final LoadedModel model;
     private final int maxBatchTokens;
+    private final KvBlockPool pool;
     private final Admission admission;
     private final Thread thread;
     // Engine thread only: admitted sequences, earliest first.
@@ -33,6 +44,8 @@ public final class BatchingEngine implements GenerationEngine {
     private final float[][] logitsRows;
     private volatile int paused;
     private volatile StepObserver stepObserver = (sequences, tokens, nanos) -> { };
+    /** Written by the engine's thread alone. */
+    private volatile long preemptions;
 
     /**
      * @param maxConcurrent sequences that run at once
@@ -40,8 +53,11 @@ public final class BatchingEngine implements GenerationEngine {
      * @param maxBatchTokens rows one step runs at most: bounds a step's time, so the gap between
      *     two tokens of a running stream; at least maxConcurrent, as every running sequence
      *     decodes one row per step
+     * @param kvCacheBytes the KV pool's budget ({@link KvBudget#defaultBytes} unless told), at
+     *     least what one sequence of a full context holds ({@link KvBudget#fullContextBytes}),
+     *     so that the oldest sequence always has room
      */
-    public BatchingEngine(LoadedModel model, int maxConcurrent, int maxQueued, int maxBatchTokens) {
+    public BatchingEngine(LoadedModel model, int maxConcurrent, int maxQueued, int maxBatchTokens, long kvCacheBytes) {
         if (maxConcurrent < 1) {
             throw new IllegalArgumentException("max concurrent requests must be at least 1, got " + maxConcurrent);
         }
@@ -54,9 +70,33 @@ public final class BatchingEngine implements GenerationEngine {
         }
         this.model = model;
         this.maxBatchTokens = maxBatchTokens;
+        this.pool = model.model().newKvPool(poolBlocks(model.model().config(), kvCacheBytes));
         this.admission = new Admission(maxConcurrent, maxQueued);
         this.logitsRows = new float[maxConcurrent][];
         this.thread = Thread.ofPlatform().name("gptneo-engine").daemon().start(this::loop);
+    }
+
+    /**
+     * The blocks {@code bytes} buy.
+     *
+     * @throws IllegalArgumentException if they are fewer than one sequence of a full context
+     *     holds, or more than one pool tensor can address
+     */
+    private static int poolBlocks(GptNeoConfig config, long bytes) {
+        long blocks = bytes / KvBlockPool.blockBytes(config);
+        int oneSequence = KvBlockPool.blocksFor(config, config.maxPositions());
+        if (blocks < oneSequence) {
+            throw new IllegalArgumentException("a KV cache of " + KvBudget.mib(bytes) + " holds " + blocks
+                    + " blocks of " + KvBlockPool.BLOCK_SIZE + " positions, fewer than the " + oneSequence
+                    + " that one sequence of max_position_embeddings " + config.maxPositions() + " needs ("
+                    + KvBudget.mib(KvBudget.fullContextBytes(config)) + ")");
+        }
+        long most = Integer.MAX_VALUE / ((long) KvBlockPool.BLOCK_SIZE * config.hidden());
+        if (blocks > most) {
+            throw new IllegalArgumentException("a KV cache of " + KvBudget.mib(bytes) + " is more than the "
+                    + KvBudget.mib(most * KvBlockPool.blockBytes(config)) + " a pool's tensors can address");
+        }
+        return (int) blocks;
     }
 
     /** False from the moment {@link #shutdown} begins: new submissions are refused. */
@@ -82,7 +122,8 @@ public final class BatchingEngine implements GenerationEngine {
 
     @Override
     public EngineStats stats() {
-        return admission.stats(paused);
+        int used = pool.usedBlocks();
+        return admission.stats(paused, used, pool.blocks() - used, preemptions);
     }
 
     @Override
@@ -93,7 +134,7 @@ public final class BatchingEngine implements GenerationEngine {
 
     private void loop() {
         Admission.Turn turn;
-        while ((turn = admission.nextTurn(running.isEmpty())) != null) {
+        while ((turn = admission.nextTurn(running.isEmpty(), (s, headroom) -> s.claimBlocks(pool, headroom))) != null) {
             try {
                 for (Sequence s : turn.dropped()) {
                     guarded(s, s::finishCancelled);
@@ -116,6 +157,7 @@ public final class BatchingEngine implements GenerationEngine {
             }
             running.removeIf(Sequence::ended);
         }
+        pool.close(); // every sequence has ended and given its blocks back
     }
 
     /** Ends the cancelled (freeing their caches) and returns those whose consumer is ready. */
@@ -146,7 +188,11 @@ public final class BatchingEngine implements GenerationEngine {
     }
 
     /** Runs the step's model work, then gives each sequence its output; a fault fails exactly the step's sequences. */
-    private void step(List<StepPlanner.Entry<Sequence>> entries) {
+    private void step(List<StepPlanner.Entry<Sequence>> planned) {
+        List<StepPlanner.Entry<Sequence>> entries = withBlocks(planned);
+        if (entries.isEmpty()) {
+            return; // every sequence of the step was preempted
+        }
         float[][] logits;
         try {
             long start = System.nanoTime();
@@ -164,6 +210,42 @@ public final class BatchingEngine implements GenerationEngine {
             float[] rowLogits = logits[i];
             guarded(s, () -> s.generation().accept(rowLogits));
         }
+    }
+
+    /**
+     * The entries whose sequences have the blocks for the positions they are about to fill,
+     * taken now. While the pool has too few for an entry, the newest running sequence is
+     * preempted (and leaves the step), until the entry's blocks are free or its own sequence was
+     * the newest. The oldest sequence is never preempted for another's sake, and alone it always
+     * fits (the pool holds a full context), so a step always makes progress.
+     */
+    private List<StepPlanner.Entry<Sequence>> withBlocks(List<StepPlanner.Entry<Sequence>> planned) {
+        List<StepPlanner.Entry<Sequence>> entries = new ArrayList<>(planned);
+        for (int i = 0; i < entries.size(); ) {
+            StepPlanner.Entry<Sequence> entry = entries.get(i);
+            if (entry.cache().reserve(entry.cache().length() + entry.ids().length)) {
+                i++;
+                continue;
+            }
+            Sequence newest = running.getLast();
+            preempt(newest);
+            for (int j = 0; j < entries.size(); j++) {
+                if (entries.get(j).owner() == newest) {
+                    entries.remove(j);
+                    i -= j < i ? 1 : 0;
+                    break;
+                }
+            }
+        }
+        return entries;
+    }
+
+    /** Takes {@code s}'s blocks away and sends it back to the head of the queue. */
+    private void preempt(Sequence s) {
+        s.preempt();
+        running.remove(s);
+        admission.requeue(s);
+        preemptions++;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.gptneo.model.engine;
 
+import dev.gptneo.model.KvBlockPool;
+import dev.gptneo.model.KvCache;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.generate.GeneratedToken;
 import dev.gptneo.model.generate.Generation;
@@ -12,8 +14,9 @@ import java.util.logging.Logger;
 
 /**
  * One submitted request: the caller's handle, and the listener of its generation, which is
- * created, driven and ended only on the engine's thread. Whatever happens, its listener hears
- * exactly one end (onFinish or onFailure), after the slot has been given back.
+ * created, driven, preempted and ended only on the engine's thread, as is its KV cache. Whatever
+ * happens, its listener hears exactly one end (onFinish or onFailure), after the slot has been
+ * given back.
  */
 final class Sequence implements GenerationHandle, GenerationListener {
 
@@ -28,6 +31,7 @@ final class Sequence implements GenerationHandle, GenerationListener {
     private volatile boolean cancelled;
     private volatile boolean aborted;
     // Engine thread only.
+    private KvCache cache;
     private Generation generation;
     private boolean ended;
 
@@ -38,9 +42,29 @@ final class Sequence implements GenerationHandle, GenerationListener {
         this.admission = admission;
     }
 
-    /** Creates the generation (and reserves its KV cache), on the engine's thread once admitted. */
+    /**
+     * On the engine's thread, as it is admitted: takes the blocks to run everything so far (its
+     * prompt, or after a preemption its prompt and the tokens generated) and the next token,
+     * provided that {@code headroom} blocks are then still free; false, taking none, otherwise.
+     */
+    boolean claimBlocks(KvBlockPool pool, int headroom) {
+        if (cache == null) {
+            cache = pool.newCache();
+        }
+        int positions = (generation == null ? promptIds.length : generation.contextLength()) + 1;
+        return pool.freeBlocks() - cache.blocksNeeded(positions) >= headroom && cache.reserve(positions);
+    }
+
+    /** Creates the generation on its cache, once admitted the first time; a preempted one goes on as it was. */
     void start(LoadedModel model) {
-        generation = new Generation(model, promptIds, params, this);
+        if (generation == null) {
+            generation = new Generation(model, cache, promptIds, params, this);
+        }
+    }
+
+    /** Gives its blocks back; it recomputes what it had once admitted again. */
+    void preempt() {
+        generation.preempt();
     }
 
     Generation generation() {
@@ -59,7 +83,7 @@ final class Sequence implements GenerationHandle, GenerationListener {
     /** Ends a cancelled sequence: CANCELLED (or the shutdown's failure), its cache freed. */
     void finishCancelled() {
         if (generation == null) {
-            // Left the queue before it started: nothing ran.
+            // Left the queue before it started (so took no blocks): nothing ran.
             onFinish("", StopReason.CANCELLED, new TokenUsage(promptIds.length, 0, 0, 0));
         } else {
             generation.cancel();
@@ -71,6 +95,8 @@ final class Sequence implements GenerationHandle, GenerationListener {
     void fail(Throwable cause) {
         if (generation != null) {
             generation.close();
+        } else if (cache != null) {
+            cache.close(); // admitted, but its generation could not be made
         }
         admission.release(this);
         if (ended) {

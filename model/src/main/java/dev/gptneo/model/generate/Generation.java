@@ -12,10 +12,11 @@ import java.util.List;
 /**
  * One request's generation. What the model must run next ({@link #nextInput}) is separate from
  * what to do with its output ({@link #accept}), so that an engine can feed the inputs of many
- * generations to one model call, split a long prompt into chunks, and stop any of them between
- * calls; {@link #step()} drives one generation alone through the same two methods. Not
- * thread-safe: one thread drives it (and the model) at a time; {@link #cancel()} may be called
- * from any thread.
+ * generations to one model call, split a long prompt into chunks, stop any of them between
+ * calls, and take a generation's cache away and let it recompute ({@link #preempt});
+ * {@link #step()} drives one generation alone through the same two methods. Not thread-safe:
+ * one thread drives it (and the model) at a time; {@link #cancel()} may be called from any
+ * thread.
  */
 public final class Generation implements AutoCloseable {
 
@@ -44,15 +45,25 @@ public final class Generation implements AutoCloseable {
     private boolean finished;
 
     /**
-     * Checks the request and reserves its KV cache; nothing runs until the first step.
+     * Checks the request and makes its KV cache, on a pool of its own with room for the prompt
+     * and every new token; nothing runs until the first step.
      *
      * @throws InvalidRequestException naming every field that breaks a rule
      */
     public Generation(LoadedModel loaded, int[] promptIds, GenerationParams params, GenerationListener listener) {
-        List<GenerationParams.Violation> violations = violations(loaded.model(), promptIds, params);
-        if (!violations.isEmpty()) {
-            throw new InvalidRequestException(violations);
-        }
+        requireValid(loaded.model(), promptIds, params);
+        this(loaded, loaded.model().newCache(promptIds.length + params.maxNewTokens()), promptIds, params, listener);
+    }
+
+    /**
+     * Checks the request; its positions go to {@code cache} (empty, on the model's backend),
+     * which it closes when it finishes. Nothing runs until the first step.
+     *
+     * @throws InvalidRequestException naming every field that breaks a rule
+     */
+    public Generation(LoadedModel loaded, KvCache cache, int[] promptIds, GenerationParams params,
+                      GenerationListener listener) {
+        requireValid(loaded.model(), promptIds, params);
         this.model = loaded.model();
         this.tokenizer = loaded.tokenizer();
         int vocab = model.config().vocabSize();
@@ -66,7 +77,14 @@ public final class Generation implements AutoCloseable {
         this.length = promptIds.length;
         this.logits = new float[vocab];
         this.raw = new float[vocab];
-        this.cache = model.newCache();
+        this.cache = cache;
+    }
+
+    private static void requireValid(GptNeoModel model, int[] promptIds, GenerationParams params) {
+        List<GenerationParams.Violation> violations = violations(model, promptIds, params);
+        if (!violations.isEmpty()) {
+            throw new InvalidRequestException(violations);
+        }
     }
 
     /**
@@ -98,7 +116,7 @@ public final class Generation implements AutoCloseable {
         if (finished || finishIfCancelled()) {
             return false;
         }
-        int[] ids = nextInput(promptLength);
+        int[] ids = nextInput(context.length);
         model.forward(cache, ids, logits);
         accept(logits);
         return !finished;
@@ -107,23 +125,32 @@ public final class Generation implements AutoCloseable {
     /**
      * The ids the model must run next on {@link #cache()}: the next chunk of the prompt (at most
      * {@code maxTokens} of it), or, once the prompt is in the cache, the last token sampled.
+     * After {@link #preempt} the chunks are of every token so far, prompt and generated.
      */
     public int[] nextInput(int maxTokens) {
         if (finished) {
             throw new IllegalStateException("the generation has finished");
         }
         int fed = cache.length();
-        if (fed >= promptLength) {
+        if (fed >= prefillEnd()) {
             inputWantsLogits = true;
             next[0] = context[length - 1];
             return next;
         }
-        if (fed == 0) {
+        if (startNanos == 0) {
             startNanos = System.nanoTime();
         }
-        int chunk = Math.min(Math.max(1, maxTokens), promptLength - fed);
-        inputWantsLogits = fed + chunk == promptLength;
+        int chunk = Math.min(Math.max(1, maxTokens), length - fed);
+        inputWantsLogits = fed + chunk == length;
         return Arrays.copyOfRange(context, fed, fed + chunk);
+    }
+
+    /**
+     * Where the chunks end and decoding one token at a time begins: the prompt's end, or after
+     * {@link #preempt} the position of the last token sampled, which is the next decode input.
+     */
+    private int prefillEnd() {
+        return Math.max(promptLength, length - 1);
     }
 
     /**
@@ -147,9 +174,30 @@ public final class Generation implements AutoCloseable {
         }
     }
 
-    /** Whether part of the prompt is still to run; past it, every input is one decode token. */
+    /**
+     * Whether part of the prompt (or, after {@link #preempt}, of the tokens so far) is still to
+     * run; past it, every input is one decode token.
+     */
     public boolean inPrompt() {
-        return cache.length() < promptLength;
+        return cache.length() < prefillEnd();
+    }
+
+    /**
+     * Gives the cache's blocks back, for an engine whose KV pool has run dry; the generation
+     * goes on later from its next {@link #nextInput}, which recomputes every token so far
+     * (prompt and generated, in chunks whose logits are not sampled but the last's) and then
+     * samples the token it would have sampled next. Nothing is reported twice, and the sampler
+     * draws no number for the recomputed tokens, so a seeded generation continues as if never
+     * preempted.
+     */
+    public void preempt() {
+        cache.reset();
+        inputWantsLogits = false;
+    }
+
+    /** Tokens so far, prompt and generated: the positions a recomputation after {@link #preempt} runs. */
+    public int contextLength() {
+        return length;
     }
 
     /** The positions this generation has run so far, which its inputs extend. */
@@ -212,13 +260,14 @@ public final class Generation implements AutoCloseable {
         }
     }
 
+    /** The cache is freed first: by the time the listener hears of the end, its blocks are back in their pool. */
     private void finish(String delta, StopReason reason) {
         finished = true;
+        cache.close();
         long now = System.nanoTime();
         long start = startNanos == 0 ? now : startNanos;
         listener.onFinish(delta, reason, new TokenUsage(promptLength, length - promptLength,
                 (firstTokenNanos == 0 ? now : firstTokenNanos) - start, now - start));
-        cache.close();
     }
 
     private GeneratedToken describe(int id) {

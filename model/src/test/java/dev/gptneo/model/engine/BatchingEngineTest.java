@@ -44,6 +44,23 @@ class BatchingEngineTest {
         model.close();
     }
 
+    /**
+     * Blocks one sequence of the fixture's full context holds: 128 positions are 8 blocks of 16
+     * for the global layers, and the local layers' window of 8 fits a ring of one.
+     */
+    private static final int FULL_CONTEXT_BLOCKS = 9;
+
+    /** An engine whose KV pool has room for every slot at a full context, so that it never preempts. */
+    private static BatchingEngine engine(int maxConcurrent, int maxQueued, int maxBatchTokens) {
+        return new BatchingEngine(model, maxConcurrent, maxQueued, maxBatchTokens,
+                maxConcurrent * KvBudget.fullContextBytes(model.model().config()));
+    }
+
+    /** What an engine of {@code slots} slots reports once every request has ended: every block back in the pool. */
+    private static void assertIdle(BatchingEngine engine, int slots) {
+        assertEquals(new EngineStats(0, 0, 0, 0, slots * FULL_CONTEXT_BLOCKS, 0), engine.stats());
+    }
+
     private static GenerationParams greedy(int tokens) {
         return GenerationParams.builder().maxNewTokens(tokens).build();
     }
@@ -88,16 +105,16 @@ class BatchingEngineTest {
 
     @Test
     void sixPromptsOnTwoSlotsQueueAndAllGiveTheFixtureGreedyIds() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 2, 8, 256)) {
+        try (BatchingEngine engine = engine(2, 8, 256)) {
             allFixturePromptsGiveTheirReferenceIds(engine);
-            assertEquals(new EngineStats(0, 0, 0), engine.stats());
+            assertIdle(engine, 2);
         }
     }
 
     @Test
     void aSmallTokenBudgetChunksThePromptsAndStillGivesTheFixtureIds() throws Exception {
         backend.maxRows.set(0);
-        try (BatchingEngine engine = new BatchingEngine(model, 2, 8, 4)) {
+        try (BatchingEngine engine = engine(2, 8, 4)) {
             allFixturePromptsGiveTheirReferenceIds(engine);
         }
         assertTrue(CASES.stream().anyMatch(c -> c.inputIds().length > 40), "the fixture has long prompts");
@@ -110,7 +127,7 @@ class BatchingEngineTest {
         int[] prompt = CASES.get(2).inputIds();
         CompletionCollector alone = new CompletionCollector();
         new Generation(model, prompt, sampled, alone).run();
-        try (BatchingEngine engine = new BatchingEngine(model, 3, 4, 4)) {
+        try (BatchingEngine engine = engine(3, 4, 4)) {
             CompletionCollector other = new CompletionCollector();
             engine.submit(CASES.get(4).inputIds(), sampled(8), other);
             CompletionCollector together = new CompletionCollector();
@@ -125,7 +142,7 @@ class BatchingEngineTest {
 
     @Test
     void beyondTheSlotsAndTheQueueARequestIsRefusedWithARetryHint() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 1, 1, 8)) {
+        try (BatchingEngine engine = engine(1, 1, 8)) {
             Gate running = Gate.closed();
             GenerationHandle first = engine.submit(new int[] {1, 2}, greedy(5), running);
             awaitRunning(engine, 1);
@@ -144,7 +161,7 @@ class BatchingEngineTest {
 
     @Test
     void aCancelledQueuedRequestLeavesTheQueueAtOnce() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 1, 2, 8)) {
+        try (BatchingEngine engine = engine(1, 2, 8)) {
             Gate running = Gate.closed();
             GenerationHandle first = engine.submit(CASES.get(0).inputIds(), fixtureParams(CASES.get(0)), running);
             awaitRunning(engine, 1);
@@ -163,7 +180,7 @@ class BatchingEngineTest {
 
     @Test
     void aCancelFreesTheSlotAtOnceSoTheNextRequestIsAdmitted() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 1, 0, 8)) {
+        try (BatchingEngine engine = engine(1, 0, 8)) {
             for (int i = 0; i < 3; i++) {
                 Gate running = Gate.closed();
                 GenerationHandle handle = engine.submit(new int[] {1, 2}, greedy(50), running);
@@ -178,7 +195,7 @@ class BatchingEngineTest {
 
     @Test
     void cancellingWhileRunningStopsTheGeneration() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 2, 0, 8)) {
+        try (BatchingEngine engine = engine(2, 0, 8)) {
             Gate gate = Gate.closed();
             gate.cancelAfter = 3;
             gate.handle = engine.submit(new int[] {1, 2}, greedy(50), gate);
@@ -192,12 +209,13 @@ class BatchingEngineTest {
 
     @Test
     void aRequestWhoseConsumerIsNotReadyPausesUntilResumed() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 2, 0, 8)) {
+        try (BatchingEngine engine = engine(2, 0, 8)) {
             Gate gate = Gate.closed();
             GenerationHandle handle = engine.submit(CASES.get(5).inputIds(), fixtureParams(CASES.get(5)), gate);
             Thread.sleep(100);
             assertEquals(0, gate.tokens.get());
-            assertEquals(new EngineStats(1, 0, 1), engine.stats());
+            // Admitted with the blocks of its 5 prompt tokens and its first new one: one of each table.
+            assertEquals(new EngineStats(1, 0, 1, 2, 2 * FULL_CONTEXT_BLOCKS - 2, 0), engine.stats());
             gate.open(handle);
             assertArrayEquals(CASES.get(5).greedyNewIds(), ids(gate.result().get(10, TimeUnit.SECONDS)));
         }
@@ -205,7 +223,7 @@ class BatchingEngineTest {
 
     @Test
     void shutdownDrainsTheQueueAndTheRunningAndRefusesNewRequests() throws Exception {
-        BatchingEngine engine = new BatchingEngine(model, 1, 2, 8);
+        BatchingEngine engine = engine(1, 2, 8);
         Gate slow = Gate.closed();
         GenerationHandle slowHandle = engine.submit(CASES.get(0).inputIds(), fixtureParams(CASES.get(0)), slow);
         CompletionCollector queued = new CompletionCollector();
@@ -230,7 +248,7 @@ class BatchingEngineTest {
 
     @Test
     void shutdownFailsWhatIsStillRunningOrQueuedAfterTheGracePeriod() throws Exception {
-        BatchingEngine engine = new BatchingEngine(model, 1, 1, 8);
+        BatchingEngine engine = engine(1, 1, 8);
         Gate stuck = Gate.closed();
         engine.submit(new int[] {1}, greedy(2), stuck);
         CompletionCollector queued = new CompletionCollector();
@@ -244,7 +262,7 @@ class BatchingEngineTest {
 
     @Test
     void aListenerThatThrowsFailsOnlyItsOwnRequest() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 3, 4, 16)) {
+        try (BatchingEngine engine = engine(3, 4, 16)) {
             IllegalStateException boom = new IllegalStateException("test: the consumer broke");
             Gate throwing = new Gate();
             throwing.throwAt = 2;
@@ -261,13 +279,13 @@ class BatchingEngineTest {
             for (int i = 0; i < others.length; i++) {
                 assertArrayEquals(CASES.get(3 + i).greedyNewIds(), ids(await(others[i])));
             }
-            assertEquals(new EngineStats(0, 0, 0), engine.stats());
+            assertIdle(engine, 3);
         }
     }
 
     @Test
     void aStepWhoseModelWorkThrowsFailsItsSequencesAndTheEngineGoesOn() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 2, 2, 16)) {
+        try (BatchingEngine engine = engine(2, 2, 16)) {
             Gate paused = Gate.closed();
             GenerationHandle pausedHandle = engine.submit(CASES.get(0).inputIds(), fixtureParams(CASES.get(0)), paused);
             awaitRunning(engine, 1); // the paused one is admitted and skipped, so it is in no step
@@ -289,7 +307,7 @@ class BatchingEngineTest {
 
     @Test
     void invalidRequestsAreRefusedBeforeAdmission() throws Exception {
-        try (BatchingEngine engine = new BatchingEngine(model, 1, 1, 8)) {
+        try (BatchingEngine engine = engine(1, 1, 8)) {
             InvalidRequestException e = assertThrows(InvalidRequestException.class,
                     () -> engine.submit(new int[] {-1}, greedy(1), new CompletionCollector()));
             assertEquals("prompt_ids[0]", e.violations().getFirst().field());
@@ -299,7 +317,7 @@ class BatchingEngineTest {
 
     @Test
     void aBudgetSmallerThanTheSlotsIsRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BatchingEngine(model, 8, 0, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine(8, 0, 4));
         assertTrue(e.getMessage().contains("max batch tokens (4)"), e::getMessage);
     }
 

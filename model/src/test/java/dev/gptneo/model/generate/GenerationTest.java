@@ -211,6 +211,42 @@ class GenerationTest {
         assertThrows(InvalidRequestException.class, () -> new Generation(loaded, new int[0], greedy(1), new Recorder()));
     }
 
+    /**
+     * Preempted after 7 tokens, with its whole cache given back: it recomputes prompt and tokens
+     * in chunks of 4 that sample nothing but the last, then goes on to the reference's ids, or,
+     * seeded, to the same sample as a generation left alone.
+     */
+    @Test
+    void aPreemptedGenerationRecomputesAndGoesOnAsIfLeftAlone() {
+        Fixtures.Case c = Fixtures.cases("tiny-gpt-neo").get(3);
+        assertArrayEquals(c.greedyNewIds(), preemptedAfter(7, c.inputIds(), greedy(c.greedyNewIds().length)).ids());
+        assertArrayEquals(run(c.inputIds(), sampling(5, 50)).ids(), preemptedAfter(7, c.inputIds(), sampling(5, 50)).ids());
+    }
+
+    private static Recorder preemptedAfter(int tokens, int[] prompt, GenerationParams params) {
+        Recorder r = new Recorder();
+        Generation g = new Generation(loaded, prompt, params, r);
+        while (r.tokens.size() < tokens) {
+            g.step();
+        }
+        g.preempt();
+        assertEquals(0, g.cache().length());
+        assertEquals(prompt.length + tokens, g.contextLength());
+        float[] logits = new float[loaded.model().config().vocabSize()];
+        int fed = 0;
+        while (g.inPrompt()) {
+            int[] chunk = g.nextInput(4);
+            fed += chunk.length;
+            assertEquals(fed == g.contextLength(), g.wantsLogits(), "only the chunk that ends the tokens so far samples");
+            loaded.model().forward(g.cache(), chunk, logits);
+            g.accept(logits);
+        }
+        assertEquals(tokens + 1, r.tokens.size(), "the recomputed tokens are not reported again");
+        g.run();
+        assertEquals(1, r.finishes);
+        return r;
+    }
+
     @Test
     void cancelledGenerationFinishesAtItsNextStep() {
         Recorder r = new Recorder();

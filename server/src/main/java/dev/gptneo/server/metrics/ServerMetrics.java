@@ -75,6 +75,10 @@ public final class ServerMetrics {
         gauge(out, "gptneo_requests_running", "Generations holding one of the engine's slots.", stats.running());
         gauge(out, "gptneo_requests_queued", "Generations waiting in the queue for a slot.", stats.queued());
         gauge(out, "gptneo_requests_paused", "Generations paused for a slow reader.", stats.paused());
+        gauge(out, "gptneo_kv_blocks_used", "KV cache blocks (16 positions) held by generations.", stats.kvBlocksUsed());
+        gauge(out, "gptneo_kv_blocks_free", "KV cache blocks free for new positions.", stats.kvBlocksFree());
+        counter(out, "gptneo_preemptions_total", "Generations preempted (KV blocks taken, to be recomputed) when the"
+                + " KV cache ran out.", Map.of("", stats.preemptions()));
         return out.toString();
     }
 
@@ -82,11 +86,11 @@ public final class ServerMetrics {
         counters.computeIfAbsent(labels, k -> new LongAdder()).increment();
     }
 
-    private static void counter(StringBuilder out, String name, String help, Map<String, LongAdder> byLabels) {
+    private static void counter(StringBuilder out, String name, String help, Map<String, ? extends Number> byLabels) {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n');
         out.append("# TYPE ").append(name).append(" counter\n");
         new TreeMap<>(byLabels).forEach((labels, count) -> out.append(name)
-                .append(labels.isEmpty() ? "" : "{" + labels + "}").append(' ').append(count.sum()).append('\n'));
+                .append(labels.isEmpty() ? "" : "{" + labels + "}").append(' ').append(count.longValue()).append('\n'));
     }
 
     private static void gauge(StringBuilder out, String name, String help, int value) {
