@@ -13,17 +13,22 @@ import jdk.incubator.vector.VectorMask;
  * Causal multi-head attention without 1/sqrt(d) scaling (GPT-Neo), global or windowed. One
  * instance per backend, reused for every call.
  *
- * <p>Each block of the paged cache ({@code blockSize} rows of the pool, {@link BatchSequence})
- * keeps each head's positions together, as Hugging Face's {@code [heads][positions][head_dim]}
- * does within a sequence: decode reads a sequence's whole cache once per token, so each head's
- * keys and values must be runs as long as a block allows (head slices of position-major rows,
- * 256 bytes every 3 KB, stream far slower). Keys are kept transposed in groups of {@code LENGTH}
- * positions ({@link #writeKey}), and a call transposes its fresh rows the same way once: a
- * score vector is then one group, built by broadcast-and-FMA over the head's dimensions with no
- * lane reduction per position. Queries are taken {@link #BLOCK} at a time: every key and value vector
- * loaded serves the whole block (the weighted sum of values is an {@link OuterProduct} of the
- * probabilities and the value rows), which keeps prefill FMA bound rather than load bound.
- * Positions a query of the block must not see get probability 0.
+ * <p>A pool of the paged cache ({@link BatchSequence}) keeps each head's rows together, as
+ * Hugging Face's {@code [heads][positions][head_dim]} does within a sequence: a pool of R rows
+ * is laid out {@code [head][row][dim]}, head h's R rows one after another. Decode reads a
+ * sequence's whole cache once per token, so each head's keys and values must be streams (head
+ * slices of position-major rows, 256 bytes every 3 KB, stream far slower): a block's rows of a
+ * head are one run, and the blocks a sequence took one after another (the usual case, as a
+ * pool hands out consecutive ids while it has them) are one longer run, read as one. Rows laid
+ * out block by block instead ({@code [block][head][16][dim]}) made 125M's decode 1–6 % slower
+ * in alternating runs (presumably as a head's 4 KB runs, 48 KB apart, keep the prefetchers
+ * from streaming); this layout is as fast as the cache before paging. Keys are kept transposed
+ * in groups of {@code LENGTH} rows ({@link #writeKey}), and a call transposes its fresh rows
+ * the same way once: a score vector is then one group, built by broadcast-and-FMA over the
+ * head's dimensions with no lane reduction per position. Queries are taken {@link #BLOCK} at a
+ * time: every key and value vector loaded serves the whole block (the weighted sum of values
+ * is an {@link OuterProduct} of the probabilities and the value rows), which keeps prefill FMA
+ * bound rather than load bound. Positions a query of the block must not see get probability 0.
  *
  * <p>A batch may hold several sequences, each attending to its own blocks. The work items are
  * (sequence, query block, head) triples, claimed by the workers as they go: later rows attend to
@@ -42,8 +47,8 @@ final class Attention implements WorkerPool.Task {
     /** Per worker: each query's 1 / sum of its exponentials. */
     private final float[][] norms;
     /**
-     * Per worker: the cached positions of the block in progress as runs of slots of the pool's
-     * blocks, three ints a run: where its block starts (in floats), its first slot, its length.
+     * Per worker: the cached positions of the block in progress as runs of consecutive pool
+     * rows, two ints a run: its first row, its length.
      */
     private final int[][] runs;
     /** This call's keys and values, laid out as the cache keeps them. */
@@ -82,10 +87,9 @@ final class Attention implements WorkerPool.Task {
     }
 
     /**
-     * Stores each sequence's fresh keys and values at its positions {@code past…} in the
-     * blocks its table gives them, head by head within a block ({@code [head][slot][dim]}, keys
-     * grouped as {@link #writeKey} says); slot = position mod block size. Only a sequence's last
-     * {@code capacity} rows remain when it has more (a local ring).
+     * Stores each sequence's fresh keys and values at its positions {@code past…} in the pool
+     * rows its table gives them ({@code [head][row][dim]}, keys grouped as {@link #writeKey}
+     * says). Only a sequence's last {@code capacity} rows remain when it has more (a local ring).
      */
     static void cacheWrite(FloatRows k, FloatRows v, List<BatchSequence> sequences, int heads) {
         int hidden = k.cols();
@@ -100,14 +104,12 @@ final class Attention implements WorkerPool.Task {
                         + poolV.rows() + "x" + poolV.cols() + ", heads " + heads);
             }
             int headDim = hidden / heads;
-            int size = s.blockSize();
+            int poolRows = poolK.rows();
             for (int r = Math.max(0, s.rows() - s.capacity()); r < s.rows(); r++) {
-                int position = s.past() + r;
-                int slot = position % size;
-                int origin = (s.row(position) - slot) * hidden;
+                int slot = s.row(s.past() + r);
                 int row = s.firstRow() + r;
-                writeValue(v.data(), row, hidden, headDim, poolV.data(), origin, slot, size);
-                writeKey(k.data(), row, hidden, headDim, poolK.data(), origin, slot, size);
+                writeValue(v.data(), row, hidden, headDim, poolV.data(), 0, slot, poolRows);
+                writeKey(k.data(), row, hidden, headDim, poolK.data(), 0, slot, poolRows);
             }
         }
     }
@@ -265,7 +267,7 @@ final class Attention implements WorkerPool.Task {
     private void attendBlock(int worker, int seq, int r0, int h) {
         int rows = rowsOf[seq];
         int past = pastOf[seq];
-        int size = tablesOf[seq].blockSize();
+        int poolRows = tablesOf[seq].poolK().rows();
         int row0 = firstRow[seq] + r0; // the block's first row in the batch
         int origin = firstRow[seq] * hidden; // where the sequence's fresh keys and values start
         int count = Math.min(BLOCK, rows - r0);
@@ -276,14 +278,14 @@ final class Attention implements WorkerPool.Task {
         float[] sum = sums[worker];
         float[] norm = norms[worker];
 
-        // Positions lo…past-1 lie in the blocks of the sequence's table, a run of slots in each; the rest are fresh.
+        // Positions lo…past-1 lie in the pool rows of the sequence's blocks, in runs; the rest are fresh.
         int cached = Math.max(0, Math.min(past, hi + 1) - lo);
         int fresh = lo + cached - past;
         int cachedRuns = cachedRuns(worker, seq, lo, cached);
         int[] run = runs[worker];
         float[] poolK = poolKOf[seq];
-        for (int i = 0, at = 0; i < cachedRuns; at += run[3 * i + 2], i++) {
-            score(poolK, size, run[3 * i], run[3 * i + 1], run[3 * i + 2], h, row0, count, s, span, at);
+        for (int i = 0, at = 0; i < cachedRuns; at += run[2 * i + 1], i++) {
+            score(poolK, poolRows, 0, run[2 * i], run[2 * i + 1], h, row0, count, s, span, at);
         }
         score(keys, rows, origin, fresh, span - cached, h, row0, count, s, span, cached);
         for (int qq = 0; qq < count; qq++) {
@@ -296,8 +298,8 @@ final class Attention implements WorkerPool.Task {
         }
         Arrays.fill(sum, 0, count * headDim, 0f);
         float[] poolV = poolVOf[seq];
-        for (int i = 0, at = 0; i < cachedRuns; at += run[3 * i + 2], i++) {
-            sumValues(poolV, size, run[3 * i], run[3 * i + 1], run[3 * i + 2], h, count, s, span, at, sum);
+        for (int i = 0, at = 0; i < cachedRuns; at += run[2 * i + 1], i++) {
+            sumValues(poolV, poolRows, 0, run[2 * i], run[2 * i + 1], h, count, s, span, at, sum);
         }
         sumValues(values, rows, origin, fresh, span - cached, h, count, s, span, cached, sum);
         for (int qq = 0; qq < count; qq++) {
@@ -310,25 +312,31 @@ final class Attention implements WorkerPool.Task {
     }
 
     /**
-     * Cached positions {@code lo … lo+cached-1} of sequence {@code seq} as runs of slots of its
-     * blocks, into {@code runs[worker]} (grown if need be); returns how many. It walks
-     * {@link BatchSequence#row}'s formula block by block, so that only the first block costs
-     * a division: a decode step's scan of a long sequence touches dozens of blocks per head.
+     * Cached positions {@code lo … lo+cached-1} of sequence {@code seq} as runs of consecutive
+     * pool rows, into {@code runs[worker]} (grown if need be); returns how many. A block whose
+     * rows follow the last run's extends it. It walks {@link BatchSequence#row}'s formula block
+     * by block, so that only the first block costs a division: a decode step's scan of a long
+     * sequence touches dozens of blocks per head.
      */
     private int cachedRuns(int worker, int seq, int lo, int cached) {
         BatchSequence tables = tablesOf[seq];
         int size = tables.blockSize();
         int[] table = tables.table();
-        if (runs[worker].length < 3 * (cached / size + 2)) {
-            runs[worker] = new int[3 * (cached / size + 2)];
+        if (runs[worker].length < 2 * (cached / size + 2)) {
+            runs[worker] = new int[2 * (cached / size + 2)];
         }
         int[] run = runs[worker];
         int count = 0;
-        for (int p = lo, end = lo + cached, entry = p / size % table.length, slot = p % size; p < end; count++) {
+        for (int p = lo, end = lo + cached, entry = p / size % table.length, slot = p % size; p < end; ) {
             int n = Math.min(size - slot, end - p);
-            run[3 * count] = table[entry] * size * hidden;
-            run[3 * count + 1] = slot;
-            run[3 * count + 2] = n;
+            int row = table[entry] * size + slot;
+            if (count > 0 && run[2 * count - 2] + run[2 * count - 1] == row) {
+                run[2 * count - 1] += n;
+            } else {
+                run[2 * count] = row;
+                run[2 * count + 1] = n;
+                count++;
+            }
             p += n;
             slot = 0;
             entry = entry + 1 == table.length ? 0 : entry + 1;

@@ -10,8 +10,8 @@ import jdk.incubator.vector.FloatVector;
  * products): rows of {@code a}, one scalar per step, times a row of {@code b} of {@link #WIDTH}
  * floats per step, summed over the steps. In symbols, {@code c[r][j] += Σ_i a[a0 + r·aStride + i] · b[b0 + i·bStride + j]} for
  * {@code j < WIDTH}, where {@code c[r][j]} is {@code c[c0 + r·cStride + j]}: added to what is
- * there, so that the runs of positions of a paged cache's blocks sum in the accumulators
- * themselves, with no tile to add up after each block.
+ * there, so that the runs of rows of a paged cache sum in the accumulators themselves, with no
+ * tile to add up after each run.
  *
  * <p>Outer products rather than dot products: per step, four vector loads of b and one broadcast
  * per row of a feed four FMAs per row, with no lane reduction at all (closer to FMA peak than
