@@ -25,8 +25,12 @@ final class BlockTable {
 
     /** Adds the {@link #missing} blocks from {@code pool}, which has them free. */
     void grow(int positions, KvBlockPool pool) {
+        int missing = missing(positions);
+        if (missing == 0) {
+            return; // the usual case, every step of every sequence: nothing to copy
+        }
         int had = ids.length;
-        int[] grown = Arrays.copyOf(ids, had + missing(positions));
+        int[] grown = Arrays.copyOf(ids, had + missing);
         for (int i = had; i < grown.length; i++) {
             grown[i] = pool.take();
         }

@@ -105,11 +105,11 @@ final class Matmul implements WorkerPool.Task {
      * of x serves them all); otherwise one {@link #multiply} each.
      */
     void multiplyEach(WorkerPool pool, FloatRows x, Weight[] ws, FloatRows[] outs) {
+        boolean stream = ws.length > 0 && streams(ws[0], x.rows());
         boolean oneWay = ws.length > 0;
         for (int i = 0; i < ws.length; i++) {
             checkShapes(x, ws[i], outs[i]);
-            oneWay &= streams(ws[i], x.rows()) == streams(ws[0], x.rows())
-                    && (!streams(ws[0], x.rows()) || ws[i].getClass() == ws[0].getClass());
+            oneWay &= streams(ws[i], x.rows()) == stream && (!stream || ws[i].getClass() == ws[0].getClass());
         }
         if (!oneWay) {
             for (int i = 0; i < ws.length; i++) {
@@ -117,7 +117,6 @@ final class Matmul implements WorkerPool.Task {
             }
             return;
         }
-        boolean stream = streams(ws[0], x.rows());
         partCount = 0;
         for (int i = 0; i < ws.length; i++) {
             addPart(ws[i], outs[i], stream);

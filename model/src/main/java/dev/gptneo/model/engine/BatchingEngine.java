@@ -197,8 +197,12 @@ public final class BatchingEngine implements GenerationEngine {
         try {
             long start = System.nanoTime();
             logits = forwardStep(entries);
-            stepObserver.stepped(entries.size(), entries.stream().mapToInt(e -> e.ids().length).sum(),
-                    System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            int rows = 0;
+            for (StepPlanner.Entry<Sequence> entry : entries) {
+                rows += entry.ids().length;
+            }
+            stepObserver.stepped(entries.size(), rows, nanos);
         } catch (Throwable e) {
             // Out of memory included: the sequences of this step fail and free their caches; the others go on.
             LOG.log(Level.WARNING, "a step of " + entries.size() + " sequences failed", e);
