@@ -3,8 +3,10 @@ package dev.gptneo.kernels.vector;
 import static dev.gptneo.kernels.vector.Lanes.FLOATS;
 import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 
+import dev.gptneo.kernels.DType;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 
 /**
  * {@code out = x · wᵀ + bias}, optionally followed by gelu_new, for one row (decode) or many
@@ -18,14 +20,21 @@ import jdk.incubator.vector.FloatVector;
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
  *
- * <p>The narrower formats ({@link StreamedWeight}: BF16, F16, Q8_0) keep them as stored, since
- * at decode the bytes read bound the step. With up to {@link #STREAMED_ROWS} rows of x work is
+ * <p>BF16 and F16 matrices are packed at load into the same panels at 16 bits
+ * ({@link HalfPanelWeight}): each panel is widened into floats in cache, then multiplied by the
+ * same tiles; BF16 at fewer rows than a tile is widened in registers by a copy of the one-row
+ * tile, as a store and a reload per weight slowed decode. Each output is summed in the same
+ * order either way, so these formats are batch invariant too, and read two bytes a weight.
+ *
+ * <p>Q8_0 ({@link StreamedWeight}) keeps its blocks as quantized, since at decode the bytes read
+ * bound the step. With up to {@link #STREAMED_ROWS} rows of x work is
  * split over groups of weight rows (= output columns) in contiguous chunks, so every weight byte
  * is read from memory by one thread, once per call; each row is multiplied straight from storage
  * against one, two or four rows of x at once ({@link StreamedWeight#dotRows},
  * {@link StreamedWeight#dotRows2}, {@link StreamedWeight#dotRows4}). More rows of x than four
  * take several passes over a short run of weight rows, which the later passes read from cache.
  * With more rows they are widened and packed into a panel per chunk, then multiplied as F32's.
+ * (Q8_0 is not batch invariant: its decode and prefill products sum in different orders.)
  *
  * <p>Several weights that share the input ({@link #multiplyEach}) are one run of row groups or
  * panels, so one hand-over to the workers serves them all: each hand-over costs the wait for the
@@ -42,8 +51,8 @@ final class Matmul implements WorkerPool.Task {
     static final int TILE = 4;
     /**
      * The most rows of x a {@link StreamedWeight} is multiplied by streaming: up to 32 rows,
-     * widening and packing a panel costs more than the few tiles that use it (streaming was
-     * faster in bf16 and as fast in q8 at 32 rows; figures in docs/performance.md).
+     * widening and packing a panel costs more than the few tiles that use it (streaming was as
+     * fast in q8 at 32 rows; figures in docs/performance.md).
      */
     static final int STREAMED_ROWS = 32;
     /**
@@ -54,12 +63,10 @@ final class Matmul implements WorkerPool.Task {
     /** Output columns of a panel: one tile's width. */
     private static final int PANEL = PanelWeight.WIDTH;
 
-    /** Per worker: a panel's weight rows widened (row-major; in decode, a row for F16), then packed (column-major). */
+    /** Per worker: a panel's weight rows widened (row-major), then packed (column-major); or a 16-bit panel widened. */
     private final float[][] widened;
     private final float[][] packed;
     private final float[][] sums;
-    /** The rows of x permuted for a streamed format that wants them so (see StreamedWeight.arrange). */
-    private float[] arranged = new float[0];
 
     // The operands of the call in progress.
     private float[] x;
@@ -101,15 +108,14 @@ final class Matmul implements WorkerPool.Task {
 
     /**
      * {@code outs[i] = x · ws[i]ᵀ}, no bias: one task over the units of all the weights when
-     * they are multiplied the same way (and, streamed, share a format, so that one arrangement
-     * of x serves them all); otherwise one {@link #multiply} each.
+     * they are multiplied the same way; otherwise one {@link #multiply} each.
      */
     void multiplyEach(WorkerPool pool, FloatRows x, Weight[] ws, FloatRows[] outs) {
         boolean stream = ws.length > 0 && streams(ws[0], x.rows());
         boolean oneWay = ws.length > 0;
         for (int i = 0; i < ws.length; i++) {
             checkShapes(x, ws[i], outs[i]);
-            oneWay &= streams(ws[i], x.rows()) == stream && (!stream || ws[i].getClass() == ws[0].getClass());
+            oneWay &= streams(ws[i], x.rows()) == stream;
         }
         if (!oneWay) {
             for (int i = 0; i < ws.length; i++) {
@@ -128,22 +134,18 @@ final class Matmul implements WorkerPool.Task {
         return w instanceof StreamedWeight && rows <= STREAMED_ROWS;
     }
 
-    /** Runs the parts added: streamed with x as their format reads it, or as panels, in chunks over all their units. */
+    /** Runs the parts added, streamed or as panels, in chunks over all their units. */
     private void run(WorkerPool pool, FloatRows x, float[] bias, boolean gelu, boolean stream) {
         this.rows = x.rows();
         this.k = x.cols();
         this.bias = bias;
         this.gelu = gelu;
         this.streaming = stream;
+        this.x = x.data();
         int units = partEnds[partCount - 1];
         if (stream) {
-            if (arranged.length < rows * k) {
-                arranged = new float[rows * k];
-            }
-            this.x = ((StreamedWeight) parts[0]).arrange(x.data(), rows, arranged);
             chunks = Math.min(units, wantedChunks(pool));
         } else {
-            this.x = x.data();
             rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), units), 1, Math.ceilDiv(rows, TILE));
             chunks = (int) Math.min((long) units * rowSplits, WorkerPool.MAX_CHUNKS);
         }
@@ -194,12 +196,11 @@ final class Matmul implements WorkerPool.Task {
             int groups = partEnds[partCount - 1];
             int from = (int) ((long) groups * chunk / chunks);
             int to = (int) ((long) groups * (chunk + 1) / chunks);
-            float[] scratch = buffer(widened, worker, k);
             for (int p = 0, start = 0; p < partCount && from < to; start = partEnds[p++]) {
                 int end = Math.min(to, partEnds[p]);
                 if (from < end) {
                     streamColumns((StreamedWeight) parts[p], partOuts[p], (from - start) * TILE,
-                            Math.min((end - start) * TILE, parts[p].rows()), scratch);
+                            Math.min((end - start) * TILE, parts[p].rows()));
                     from = end;
                 }
             }
@@ -226,21 +227,21 @@ final class Matmul implements WorkerPool.Task {
      * at a time, then two, then one. One pass when it takes one (1, 2 or 4 rows), so that the
      * call covers the whole chunk; otherwise runs of weight rows short enough to stay in cache.
      */
-    private void streamColumns(StreamedWeight weight, float[] output, int from, int to, float[] scratch) {
+    private void streamColumns(StreamedWeight weight, float[] output, int from, int to) {
         int columns = weight.rows();
         int run = Integer.bitCount(rows) == 1 && rows <= TILE ? to - from : Math.max(1, RUN_ELEMENTS / k);
         for (int start = from; start < to; start += run) {
             int end = Math.min(to, start + run);
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
-                weight.dotRows4(x, r * k, start, end, output, r * columns, scratch);
+                weight.dotRows4(x, r * k, start, end, output, r * columns);
             }
             if (r + 2 <= rows) {
-                weight.dotRows2(x, r * k, start, end, output, r * columns, scratch);
+                weight.dotRows2(x, r * k, start, end, output, r * columns);
                 r += 2;
             }
             if (r < rows) {
-                weight.dotRows(x, r * k, start, end, output, r * columns, scratch);
+                weight.dotRows(x, r * k, start, end, output, r * columns);
             }
             if (bias != null) {
                 for (r = 0; r < rows; r++) {
@@ -253,8 +254,8 @@ final class Matmul implements WorkerPool.Task {
 
     /**
      * Output columns {@code j0…j0+PANEL-1} (fewer at the end) of part {@code p} for rows
-     * {@code rowFrom…rowTo-1}: from the packed panel of a {@link PanelWeight}, else from its rows
-     * widened and packed here.
+     * {@code rowFrom…rowTo-1}: from the packed panel of a {@link PanelWeight}, from a
+     * {@link HalfPanelWeight}'s panel widened here, else from its rows widened and packed here.
      */
     private void panel(int worker, int p, int j0, int rowFrom, int rowTo) {
         Weight w = parts[p];
@@ -266,6 +267,21 @@ final class Matmul implements WorkerPool.Task {
         if (w instanceof PanelWeight packedWeight) {
             panel = packedWeight.panels();
             base = PanelWeight.offset(j0 / PANEL, k);
+        } else if (w instanceof HalfPanelWeight half && half.dtype() == DType.BF16 && rowTo - rowFrom < TILE) {
+            // A row or three: widened in registers, as a store and a reload per weight would slow decode.
+            short[] values = half.panels();
+            int base16 = PanelWeight.offset(j0 / PANEL, k);
+            float[] s = sums[worker];
+            for (int r = rowFrom; r < rowTo; r++) {
+                tile1(x, r * k, k, values, base16, s);
+                store(s, 1, r, j0, valid, out, n);
+            }
+            applyGelu(out, n, rowFrom, rowTo, j0, valid);
+            return;
+        } else if (w instanceof HalfPanelWeight half) {
+            panel = buffer(packed, worker, PANEL * k);
+            base = 0;
+            half.widen(j0 / PANEL, panel);
         } else {
             float[] rowMajor = buffer(widened, worker, PANEL * k);
             panel = buffer(packed, worker, PANEL * k);
@@ -390,6 +406,27 @@ final class Matmul implements WorkerPool.Task {
             c1 = a.fma(FloatVector.fromArray(FLOATS, panel, p + LENGTH), c1);
             c2 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH), c2);
             c3 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 3 * LENGTH), c3);
+        }
+        c0.intoArray(s, 0);
+        c1.intoArray(s, LENGTH);
+        c2.intoArray(s, 2 * LENGTH);
+        c3.intoArray(s, 3 * LENGTH);
+    }
+
+    /**
+     * {@link #tile1} over a BF16 {@link HalfPanelWeight}'s panel at {@code base}, each weight
+     * widened in registers to the float {@link HalfPanelWeight#widen} would store: the same sums.
+     */
+    private static void tile1(float[] x, int x0, int k, short[] values, int base, float[] s) {
+        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
+        for (int i = 0, p = base; i < k; i++, p += PANEL) {
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+            IntVector w0 = HalfPanelWeight.pairs(values, p);
+            IntVector w1 = HalfPanelWeight.pairs(values, p + 2 * LENGTH);
+            c0 = a.fma(HalfPanelWeight.low(w0), c0);
+            c1 = a.fma(HalfPanelWeight.high(w0), c1);
+            c2 = a.fma(HalfPanelWeight.low(w1), c2);
+            c3 = a.fma(HalfPanelWeight.high(w1), c3);
         }
         c0.intoArray(s, 0);
         c1.intoArray(s, LENGTH);

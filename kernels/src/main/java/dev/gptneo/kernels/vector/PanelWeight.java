@@ -36,7 +36,7 @@ record PanelWeight(int rows, int cols, float[] panels) implements Weight {
         float[] row = new float[cols];
         for (int j = 0; j < rows; j++) {
             MemorySegment.copy(data, F32_LE, (long) j * cols * Float.BYTES, row, 0, cols);
-            for (int i = 0, to = offset(j / WIDTH, cols) + j % WIDTH; i < cols; i++, to += WIDTH) {
+            for (int i = 0, to = index(j, 0, cols); i < cols; i++, to += WIDTH) {
                 panels[to] = row[i];
             }
         }
@@ -46,6 +46,11 @@ record PanelWeight(int rows, int cols, float[] panels) implements Weight {
     /** Where panel {@code p} starts in {@link #panels}. */
     static int offset(int panel, int cols) {
         return panel * cols * WIDTH;
+    }
+
+    /** Where weight element {@code (j, i)} lies in the panels: column i of panel j / WIDTH, lane j % WIDTH. */
+    static int index(int j, int i, int cols) {
+        return offset(j / WIDTH, cols) + i * WIDTH + j % WIDTH;
     }
 
     int panelCount() {
@@ -62,7 +67,7 @@ record PanelWeight(int rows, int cols, float[] panels) implements Weight {
     public void decodeRows(int first, int count, float[] dst, int offset) {
         for (int j = first; j < first + count; j++) {
             int o = offset + (j - first) * cols;
-            for (int i = 0, from = offset(j / WIDTH, cols) + j % WIDTH; i < cols; i++, from += WIDTH) {
+            for (int i = 0, from = index(j, 0, cols); i < cols; i++, from += WIDTH) {
                 dst[o + i] = panels[from];
             }
         }

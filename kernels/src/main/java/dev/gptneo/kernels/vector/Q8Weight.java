@@ -92,7 +92,7 @@ record Q8Weight(int rows, int cols, byte[] data) implements StreamedWeight {
      * order as {@link BF16Weight#dotRows}'s.
      */
     @Override
-    public void dotRows(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+    public void dotRows(float[] x, int xo, int from, int to, float[] out, int oo) {
         for (int row = from; row < to; row++) {
             int at = rowStart(row);
             int full = cols / BLOCK;
@@ -136,7 +136,7 @@ record Q8Weight(int rows, int cols, byte[] data) implements StreamedWeight {
      * weight vector, not one per FMA as it would be for a single row.
      */
     @Override
-    public void dotRows2(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+    public void dotRows2(float[] x, int xo, int from, int to, float[] out, int oo) {
         int x1 = xo + cols;
         int full = cols / BLOCK;
         for (int row = from; row < to; row++) {
@@ -180,7 +180,7 @@ record Q8Weight(int rows, int cols, byte[] data) implements StreamedWeight {
 
     /** As {@link #dotRows2}, for four rows of x: two weight vectors per step, eight accumulators. */
     @Override
-    public void dotRows4(float[] x, int xo, int from, int to, float[] out, int oo, float[] scratch) {
+    public void dotRows4(float[] x, int xo, int from, int to, float[] out, int oo) {
         int x1 = xo + cols, x2 = x1 + cols, x3 = x2 + cols;
         int full = cols / BLOCK;
         for (int row = from; row < to; row++) {

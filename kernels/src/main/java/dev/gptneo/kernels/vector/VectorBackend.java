@@ -18,9 +18,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * The CPU backend on the Vector API (jdk.incubator.vector): SIMD kernels over all cores.
  *
- * <p>Weights stay in the memory-mapped checkpoint in their stored format (or in Q8_0 arrays
- * when quantized) and are widened in registers, except F32 matrices, packed at load into the
- * products' panels ({@link PanelWeight}); activations are heap float arrays. The matrix
+ * <p>Weights keep their stored format (or become Q8_0 arrays when quantized). F32 matrices and
+ * BF16 and F16 tensors are packed at load into the products' panels ({@link PanelWeight},
+ * {@link HalfPanelWeight}); activations are heap float arrays. The matrix
  * products and attention run on a {@link WorkerPool}; the row-wise operations are a small
  * fraction of the work and run on the calling thread.
  */
@@ -67,8 +67,7 @@ public final class VectorBackend implements Backend {
             case F32 -> source.rows() > 1
                     ? PanelWeight.pack(source.rows(), source.cols(), source.data())
                     : new F32Weight(source.rows(), source.cols(), source.data());
-            case BF16 -> new BF16Weight(source.rows(), source.cols(), source.data());
-            case F16 -> new F16Weight(source.rows(), source.cols(), source.data());
+            case BF16, F16 -> HalfPanelWeight.pack(source.dtype(), source.rows(), source.cols(), source.data());
             case Q8_0 -> throw new AssertionError("HostTensor rejects Q8_0");
         };
     }
