@@ -24,7 +24,8 @@ final class ClientSecurityFlags {
                     + " asks for one (default: none)")
     Path tlsCert;
 
-    @Option(names = "--tls-key", paramLabel = "PEM", description = "the client certificate's private key, unencrypted PKCS#8 PEM")
+    @Option(names = "--tls-key", paramLabel = "PEM",
+            description = "the client certificate's private key, unencrypted PKCS#8 PEM (default: none)")
     Path tlsKey;
 
     @Option(names = "--token", paramLabel = "TOKEN",

@@ -11,7 +11,8 @@ final class ServerSecurityFlags {
             description = "serve TLS with this certificate chain, given with --tls-key (default: plaintext)")
     Path tlsCert;
 
-    @Option(names = "--tls-key", paramLabel = "PEM", description = "the certificate's private key, unencrypted PKCS#8 PEM")
+    @Option(names = "--tls-key", paramLabel = "PEM",
+            description = "the certificate's private key, unencrypted PKCS#8 PEM (default: none, plaintext)")
     Path tlsKey;
 
     @Option(names = "--tls-client-ca", paramLabel = "PEM",
