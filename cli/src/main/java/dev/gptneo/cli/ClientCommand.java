@@ -7,7 +7,6 @@ import dev.gptneo.client.TokenStream;
 import dev.gptneo.model.generate.GenerationParams;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,17 +36,8 @@ final class ClientCommand implements Callable<Integer> {
                         + " (required)")
         String target;
 
-        @Option(names = "--tls", description = "connect with TLS, trusting the JDK's certificate authorities"
-                + " (default: plaintext)")
-        boolean tls;
-
-        @Option(names = "--tls-roots", paramLabel = "PEM",
-                description = "connect with TLS, trusting these certificates (default: the JDK's, with --tls)")
-        Path tlsRoots;
-
-        @Option(names = "--token", paramLabel = "TOKEN",
-                description = "send \"authorization: Bearer TOKEN\" (default: no authorization header)")
-        String token;
+        @Mixin
+        ClientSecurityFlags security;
 
         @Mixin
         PromptFlags prompt;
@@ -94,19 +84,11 @@ final class ClientCommand implements Callable<Integer> {
             return request.build();
         }
 
-        private GptNeoClientBuilder client() {
+        private GptNeoClientBuilder client() throws UsageException {
             GptNeoClientBuilder builder = target.contains(",")
                     ? GptNeoClient.builder().targets(target.split(","))
                     : GptNeoClient.builder().target(target);
-            if (tls) {
-                builder.tls();
-            }
-            if (tlsRoots != null) {
-                builder.tls(tlsRoots);
-            }
-            if (token != null) {
-                builder.bearerToken(token);
-            }
+            security.apply(builder);
             return builder;
         }
     }

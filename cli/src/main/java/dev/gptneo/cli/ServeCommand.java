@@ -19,7 +19,8 @@ final class ServeCommand extends SubCommand {
     @Mixin
     ModelFlags model;
 
-    @Option(names = "--host", paramLabel = "H", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    @Option(names = "--host", paramLabel = "H",
+            description = "address to listen on; 0.0.0.0 serves every interface (default: ${DEFAULT-VALUE}, this machine only)")
     String host = ServerConfig.DEFAULT_HOST;
 
     @Option(names = "--port", paramLabel = "N", description = "gRPC port; 0 picks a free one (default: ${DEFAULT-VALUE})")
@@ -28,6 +29,13 @@ final class ServeCommand extends SubCommand {
     @Option(names = "--metrics-port", paramLabel = "N",
             description = "Prometheus metrics at http://HOST:N/metrics; -1: off (default: ${DEFAULT-VALUE})")
     int metricsPort = ServerConfig.DEFAULT_METRICS_PORT;
+
+    @Option(names = "--metrics-host", paramLabel = "H",
+            description = "address the metrics endpoint (plain HTTP, no token) listens on (default: ${DEFAULT-VALUE})")
+    String metricsHost = ServerConfig.DEFAULT_METRICS_HOST;
+
+    @Mixin
+    ServerSecurityFlags security;
 
     @Mixin
     EngineFlags engine;
@@ -43,7 +51,13 @@ final class ServeCommand extends SubCommand {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
-        GptNeoServer server = Guice.createInjector(ServerModules.production(config)).getInstance(GptNeoServer.class).start();
+        GptNeoServer server;
+        try {
+            server = Guice.createInjector(ServerModules.production(config)).getInstance(GptNeoServer.class);
+        } catch (ProvisionException e) {
+            throw cause(e);
+        }
+        server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.shutdown();
@@ -54,8 +68,7 @@ final class ServeCommand extends SubCommand {
         try {
             server.load();
         } catch (ProvisionException e) {
-            // Guice's report lists its bindings; the cause's message names what is wrong (the model, the KV budget).
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            throw cause(e);
         }
         PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         // The backend chosen was logged when it was created.
@@ -65,6 +78,14 @@ final class ServeCommand extends SubCommand {
         return 0;
     }
 
+    /**
+     * Guice's report lists its bindings; the cause's message names what is wrong (the model, the
+     * KV budget, a TLS or token file).
+     */
+    private static Exception cause(ProvisionException e) {
+        return e.getCause() instanceof Exception cause ? cause : e;
+    }
+
     ServerConfig config() throws UsageException {
         try {
             return ServerConfig.builder(model.model)
@@ -72,6 +93,8 @@ final class ServeCommand extends SubCommand {
                     .host(host)
                     .port(port)
                     .metricsPort(metricsPort)
+                    .metricsHost(metricsHost)
+                    .security(security.security())
                     .maxConcurrent(engine.maxConcurrent)
                     .maxQueued(engine.maxQueued)
                     .maxBatchTokens(engine.maxBatchTokens)

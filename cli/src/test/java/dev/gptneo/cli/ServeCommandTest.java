@@ -1,19 +1,29 @@
 package dev.gptneo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gptneo.model.Fixtures;
 import dev.gptneo.server.ServerConfig;
+import dev.gptneo.server.security.SecurityConfig;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code serve}'s options reach the server's configuration. */
 class ServeCommandTest {
 
-    private static ServerConfig config(String... args) throws Exception {
+    /** The configuration {@code serve ARGS} starts a server with. */
+    static ServerConfig config(String... args) throws Exception {
         CommandLine line = Main.commandLine(null, System.out, System.err);
         String[] all = new String[args.length + 1];
         all[0] = "serve";
@@ -60,5 +70,53 @@ class ServeCommandTest {
                 () -> config("--model", "synthetic:tiny", "--max-concurrent", "8", "--max-batch-tokens", "4"));
         assertTrue(budget.getMessage().startsWith("--max-batch-tokens must be at least --max-concurrent (8"),
                 budget::getMessage);
+    }
+
+    @Test
+    void listensOnLoopbackUnlessToldOtherwise() throws Exception {
+        ServerConfig defaults = config("--model", "synthetic:tiny");
+        assertEquals("127.0.0.1", defaults.host());
+        assertEquals("127.0.0.1", defaults.metricsHost());
+        assertEquals(SecurityConfig.NONE, defaults.security());
+        ServerConfig network = config("--model", "synthetic:tiny", "--host", "0.0.0.0", "--metrics-host", "10.0.0.5");
+        assertEquals("0.0.0.0", network.host());
+        assertEquals("10.0.0.5", network.metricsHost());
+    }
+
+    @Test
+    void theTlsAndTokenFilesArePassedOn() throws Exception {
+        assertEquals(new SecurityConfig(Path.of("c.pem"), Path.of("k.pem"), Path.of("ca.pem"), Path.of("tokens")),
+                config("--model", "synthetic:tiny", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+                        "--tls-client-ca", "ca.pem", "--auth-token-file", "tokens").security());
+        UsageException alone = assertThrows(UsageException.class,
+                () -> config("--model", "synthetic:tiny", "--tls-cert", "c.pem"));
+        assertEquals("--tls-cert needs --tls-key: the certificate's private key", alone.getMessage());
+    }
+
+    @Test
+    void aTokenFileWithoutTokensOrABadKeyStopsStartUpWithOneLine(@TempDir Path dir) throws Exception {
+        Path empty = Files.writeString(dir.resolve("tokens"), "# none yet\n");
+        assertEquals("error: --auth-token-file " + empty + ": holds no token (one a line; blank lines and # comments"
+                + " are ignored)\n", failedStartUp("--auth-token-file", empty.toString()));
+        Path tls = Fixtures.testdata().resolve("tls");
+        Path notAKey = tls.resolve("server.pem");
+        assertEquals("error: --tls-key " + notAKey + ": holds no unencrypted PKCS#8 PEM private key"
+                + " (-----BEGIN PRIVATE KEY-----; openssl pkcs8 -topk8 -nocrypt converts one)\n",
+                failedStartUp("--tls-cert", tls.resolve("server.pem").toString(), "--tls-key", notAKey.toString()));
+    }
+
+    /** What {@code serve} on the tiny fixture with {@code security} prints on stderr, having failed to start. */
+    private static String failedStartUp(String... security) {
+        String[] args = new String[security.length + 9];
+        System.arraycopy(new String[] {"serve", "--model", Fixtures.checkpoint("tiny-gpt-neo").toString(),
+                "--backend", "scalar", "--port", "0", "--metrics-port", "-1"}, 0, args, 0, 9);
+        System.arraycopy(security, 0, args, 9, security.length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.run(args, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(1, status, err::toString);
+        assertFalse(out.toString(StandardCharsets.UTF_8).contains("serving"));
+        return err.toString(StandardCharsets.UTF_8);
     }
 }

@@ -43,7 +43,7 @@ final class AddressListResolverProvider extends NameResolverProvider {
         return new NameResolver() {
             @Override
             public String getServiceAuthority() {
-                return hostPorts.getFirst(); // TLS checks every server against this name
+                return hostPorts.get(0); // TLS checks every server against this name
             }
 
             @Override

@@ -4,20 +4,28 @@ import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.TlsChannelCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Configures a {@link GptNeoClient}: where the servers are, how to reach them, how long to wait. */
+/**
+ * Configures a {@link GptNeoClient}: where the servers are, how to reach them, how long to wait.
+ * A bearer token is only sent over TLS, unless {@link #allowTokenOverPlaintext()} says otherwise.
+ */
 public final class GptNeoClientBuilder {
 
     private String target;
     private boolean tls;
     private Path trustRoots;
+    private Path clientCertificate;
+    private Path clientKey;
     private CallCredentials credentials;
+    private boolean tokenOverPlaintext;
     private Duration deadline;
     private int maxAttempts = 4;
 
@@ -52,9 +60,39 @@ public final class GptNeoClientBuilder {
         return this;
     }
 
-    /** Send {@code authorization: Bearer <token>} with every call. */
+    /**
+     * Connect with TLS, presenting this certificate to a server that asks for one (mutual TLS:
+     * {@code serve --tls-client-ca}).
+     *
+     * @param certificateChainPem the client's certificate, then any intermediate CAs', in PEM
+     * @param privateKeyPem the certificate's private key, unencrypted PKCS#8 PEM
+     */
+    public GptNeoClientBuilder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+        this.tls = true;
+        this.clientCertificate = certificateChainPem;
+        this.clientKey = privateKeyPem;
+        return this;
+    }
+
+    /**
+     * Send {@code authorization: Bearer <token>} with every call. Over plaintext anyone on the
+     * way can read the token and use it, so {@link #build()} refuses a token without TLS unless
+     * {@link #allowTokenOverPlaintext()} is called.
+     */
     public GptNeoClientBuilder bearerToken(String token) {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("the bearer token is empty");
+        }
         this.credentials = new BearerToken(token);
+        return this;
+    }
+
+    /**
+     * Let {@link #bearerToken} travel over a plaintext channel: for a server on loopback (a test,
+     * a sidecar), where no one else sees the traffic. Nowhere else: use TLS.
+     */
+    public GptNeoClientBuilder allowTokenOverPlaintext() {
+        this.tokenOverPlaintext = true;
         return this;
     }
 
@@ -73,17 +111,51 @@ public final class GptNeoClientBuilder {
         return this;
     }
 
-    /** Opens the channel; it connects lazily, on the first call. */
+    /**
+     * Opens the channel; it connects lazily, on the first call.
+     *
+     * @throws IllegalStateException without a target, or with a bearer token over plaintext not allowed
+     * @throws IllegalArgumentException when a TLS file cannot be read or parsed
+     */
     public GptNeoClient build() {
         if (target == null) {
             throw new IllegalStateException("no target: call target(...) or targets(...)");
         }
-        var channel = Grpc.newChannelBuilder(target, channelCredentials())
+        if (credentials != null && !tls && !tokenOverPlaintext) {
+            throw new IllegalStateException("bearerToken(...) without TLS would send the token in the clear: call"
+                    + " tls() or tls(Path) (the server runs with --tls-cert), or allowTokenOverPlaintext() for a"
+                    + " server on loopback");
+        }
+        var channel = channelBuilder()
                 .defaultServiceConfig(ServiceConfig.of(maxAttempts))
                 .enableRetry()
                 .maxRetryAttempts(maxAttempts)
                 .build();
         return new GptNeoClient(channel, credentials, deadline);
+    }
+
+    /** The channel's builder; Netty parses the TLS files here, and its complaint is given with their names. */
+    private ManagedChannelBuilder<?> channelBuilder() {
+        ChannelCredentials channelCredentials = channelCredentials();
+        try {
+            return Grpc.newChannelBuilder(target, channelCredentials);
+        } catch (RuntimeException e) {
+            if (!tls) {
+                throw e;
+            }
+            throw new IllegalArgumentException("cannot use the TLS files " + tlsFiles() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String tlsFiles() {
+        List<String> files = new ArrayList<>();
+        if (trustRoots != null) {
+            files.add("trust roots " + trustRoots);
+        }
+        if (clientCertificate != null) {
+            files.add("client certificate " + clientCertificate + " and key " + clientKey);
+        }
+        return String.join(", ", files);
     }
 
     private ChannelCredentials channelCredentials() {
@@ -96,6 +168,14 @@ public final class GptNeoClientBuilder {
                 builder.trustManager(trustRoots.toFile());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read trust roots " + trustRoots, e);
+            }
+        }
+        if (clientCertificate != null) {
+            try {
+                builder.keyManager(clientCertificate.toFile(), clientKey.toFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read client certificate " + clientCertificate + " or key "
+                        + clientKey, e);
             }
         }
         return builder.build();

@@ -10,13 +10,18 @@ import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.server.metrics.MetricsEndpoint;
 import dev.gptneo.server.metrics.MetricsInterceptor;
 import dev.gptneo.server.metrics.ServerMetrics;
+import dev.gptneo.server.security.BearerTokenInterceptor;
+import dev.gptneo.server.security.PlaintextWarning;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,6 +31,9 @@ import java.util.logging.Logger;
 /**
  * The server's life: listen (health NOT_SERVING), load and warm up the model (SERVING), and on
  * shutdown stop taking calls, give running generations a grace period, then end them.
+ *
+ * <p>With a token file, TextGeneration and reflection need a bearer token
+ * ({@link BearerTokenInterceptor}); health never does.
  */
 @Singleton
 public final class GptNeoServer {
@@ -46,24 +54,26 @@ public final class GptNeoServer {
 
     @Inject
     GptNeoServer(ServerConfig config, ServerBuilder<?> transport, TextGenerationService service,
-            HealthStatusManager health, MetricsInterceptor interceptor, ServingState state, ServerMetrics metrics,
-            Provider<GenerationEngine> engineProvider) {
+            HealthStatusManager health, MetricsInterceptor interceptor, Optional<BearerTokenInterceptor> authentication,
+            ServingState state, ServerMetrics metrics, Provider<GenerationEngine> engineProvider) {
         this.config = config;
         this.state = state;
         this.metrics = metrics;
         this.engineProvider = engineProvider;
         this.server = transport
-                .addService(ServerInterceptors.intercept(service, interceptor))
+                // The metrics count the calls the token check refuses, as UNAUTHENTICATED.
+                .addService(ServerInterceptors.intercept(authenticated(service, authentication), interceptor))
                 .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(authenticated(ProtoReflectionServiceV1.newInstance(), authentication))
                 .build();
     }
 
     /** Starts listening (and serving metrics); health says NOT_SERVING until {@link #load()}. */
     public GptNeoServer start() throws IOException {
+        PlaintextWarning.of(config.host(), config.security()).ifPresent(warning -> LOG.warning(warning));
         server.start();
         if (config.metricsPort() >= 0) {
-            metricsEndpoint = MetricsEndpoint.start(config.host(), config.metricsPort(),
+            metricsEndpoint = MetricsEndpoint.start(config.metricsHost(), config.metricsPort(),
                     () -> metrics.render(engineStats()));
         }
         return this;
@@ -115,6 +125,13 @@ public final class GptNeoServer {
 
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
+    }
+
+    /** The service behind the token check, when there is one. */
+    private static ServerServiceDefinition authenticated(BindableService service,
+            Optional<BearerTokenInterceptor> authentication) {
+        return authentication.map(check -> ServerInterceptors.intercept(service, check))
+                .orElseGet(service::bindService);
     }
 
     private EngineStats engineStats() {

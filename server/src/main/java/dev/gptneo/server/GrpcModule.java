@@ -4,13 +4,14 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.net.InetSocketAddress;
 
 /**
- * The gRPC side: the transport (Netty on the configured address; tests bind an in-process one
- * instead) and the health service's state.
+ * The gRPC side: the transport (Netty on the configured address, plaintext or TLS as the
+ * security module says; tests bind an in-process one instead) and the health service's state.
  */
 public final class GrpcModule extends AbstractModule {
 
@@ -21,7 +22,7 @@ public final class GrpcModule extends AbstractModule {
     }
 
     @Provides
-    ServerBuilder<?> transport(ServerConfig config) {
-        return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
+    ServerBuilder<?> transport(ServerConfig config, ServerCredentials credentials) {
+        return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()), credentials);
     }
 }

@@ -2,6 +2,7 @@ package dev.gptneo.server;
 
 import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.DType;
+import dev.gptneo.server.security.SecurityConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -12,9 +13,12 @@ import java.time.Duration;
  * @param backend the compute backend's name (see Backends.names()); null for the fastest available
  * @param dtype the weights' format for synthetic models, or Q8_0 to quantize; null for the default
  * @param backendOptions threads and OpenCL device for the backend
- * @param host the address to listen on
+ * @param host the address to listen on (loopback by default: serving to the network is asked for)
  * @param port the gRPC port (0: any free port)
  * @param metricsPort the Prometheus metrics HTTP port (0: any free port, negative: no metrics)
+ * @param metricsHost the address the metrics endpoint listens on, apart from {@code host}: the
+ *     metrics are plain HTTP without authentication, so they stay on loopback unless asked
+ * @param security TLS (mutual with a client CA) and bearer-token authentication of the gRPC port
  * @param maxConcurrent generations run at once; more wait in the queue
  * @param maxQueued generations that may wait for a slot; one more is refused
  * @param maxBatchTokens token rows one engine step runs at most (decode rows first, then prompt
@@ -35,6 +39,8 @@ public record ServerConfig(
         String host,
         int port,
         int metricsPort,
+        String metricsHost,
+        SecurityConfig security,
         int maxConcurrent,
         int maxQueued,
         int maxBatchTokens,
@@ -43,7 +49,9 @@ public record ServerConfig(
         int streamBuffer,
         Path tokenizer) {
 
-    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Loopback: a server reachable from the network is asked for with {@code --host 0.0.0.0}. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final String DEFAULT_METRICS_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 50051;
     public static final int DEFAULT_METRICS_PORT = 9464;
     public static final int DEFAULT_MAX_CONCURRENT = 32;
@@ -103,6 +111,8 @@ public record ServerConfig(
         private String host = DEFAULT_HOST;
         private int port = DEFAULT_PORT;
         private int metricsPort = DEFAULT_METRICS_PORT;
+        private String metricsHost = DEFAULT_METRICS_HOST;
+        private SecurityConfig security = SecurityConfig.NONE;
         private int maxConcurrent = DEFAULT_MAX_CONCURRENT;
         private int maxQueued = DEFAULT_MAX_QUEUED;
         private int maxBatchTokens = DEFAULT_MAX_BATCH_TOKENS;
@@ -145,6 +155,16 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder metricsHost(String listenHost) {
+            this.metricsHost = listenHost;
+            return this;
+        }
+
+        public Builder security(SecurityConfig settings) {
+            this.security = settings;
+            return this;
+        }
+
         public Builder maxConcurrent(int concurrent) {
             this.maxConcurrent = concurrent;
             return this;
@@ -183,8 +203,9 @@ public record ServerConfig(
 
         /** @throws IllegalArgumentException naming the flag at fault, as the record's constructor does */
         public ServerConfig build() {
-            return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, maxConcurrent,
-                    maxQueued, maxBatchTokens, kvCacheMb, shutdownGrace, streamBuffer, tokenizer);
+            return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, metricsHost,
+                    security, maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb, shutdownGrace, streamBuffer,
+                    tokenizer);
         }
     }
 }
