@@ -64,13 +64,13 @@ record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implemen
     }
 
     /**
-     * Widens panel {@code p} ({@code cols × WIDTH} values) into {@code dst} from 0, in F32's panel
-     * layout. F16 by a plain loop of {@code Float.float16ToFloat}, which C2 compiles to the
-     * hardware's conversion ({@code vcvtph2ps}) where the Vector API has none.
+     * Widens steps {@code step…step+steps-1} of panel {@code p} ({@code WIDTH} values each) into
+     * {@code dst} from 0, in F32's panel layout. F16 by a plain loop of {@code Float.float16ToFloat},
+     * which C2 compiles to the hardware's conversion ({@code vcvtph2ps}) where the Vector API has none.
      */
-    void widen(int p, float[] dst) {
-        int from = PanelWeight.offset(p, cols);
-        int n = cols * PanelWeight.WIDTH;
+    void widen(int p, int step, int steps, float[] dst) {
+        int from = PanelWeight.offset(p, cols) + step * PanelWeight.WIDTH;
+        int n = steps * PanelWeight.WIDTH;
         if (dtype == DType.F16) {
             for (int i = 0; i < n; i++) {
                 dst[i] = Float.float16ToFloat(panels[from + i]);

@@ -60,6 +60,8 @@ final class Matmul implements WorkerPool.Task {
      * turn: small enough to stay in the L2 cache between passes, with the rows of x.
      */
     private static final int RUN_ELEMENTS = 16 * 1024;
+    /** Steps of an F16 panel widened at a time in decode: 8 KiB of floats, in L1 with the sums. */
+    private static final int RUN_STEPS = 64;
     /** Output columns of a panel: one tile's width. */
     private static final int PANEL = PanelWeight.WIDTH;
 
@@ -267,21 +269,13 @@ final class Matmul implements WorkerPool.Task {
         if (w instanceof PanelWeight packedWeight) {
             panel = packedWeight.panels();
             base = PanelWeight.offset(j0 / PANEL, k);
-        } else if (w instanceof HalfPanelWeight half && half.dtype() == DType.BF16 && rowTo - rowFrom < TILE) {
-            // A row or three: widened in registers, as a store and a reload per weight would slow decode.
-            short[] values = half.panels();
-            int base16 = PanelWeight.offset(j0 / PANEL, k);
-            float[] s = sums[worker];
-            for (int r = rowFrom; r < rowTo; r++) {
-                tile1(x, r * k, k, values, base16, s);
-                store(s, 1, r, j0, valid, out, n);
-            }
-            applyGelu(out, n, rowFrom, rowTo, j0, valid);
+        } else if (w instanceof HalfPanelWeight half && rowTo - rowFrom < TILE) {
+            fewRows(worker, half, j0, rowFrom, rowTo, out);
             return;
         } else if (w instanceof HalfPanelWeight half) {
             panel = buffer(packed, worker, PANEL * k);
             base = 0;
-            half.widen(j0 / PANEL, panel);
+            half.widen(j0 / PANEL, 0, k, panel);
         } else {
             float[] rowMajor = buffer(widened, worker, PANEL * k);
             panel = buffer(packed, worker, PANEL * k);
@@ -301,9 +295,40 @@ final class Matmul implements WorkerPool.Task {
             store(s, TILE, r, j0, valid, out, n);
         }
         for (; r < rowTo; r++) {
-            tile1(x, r * k, k, panel, base, s);
+            Arrays.fill(s, 0, PANEL, 0f);
+            tile1(x, r * k, k, panel, base, s, 0);
             store(s, 1, r, j0, valid, out, n);
         }
+        applyGelu(out, n, rowFrom, rowTo, j0, valid);
+    }
+
+    /**
+     * Fewer rows than a tile (decode) times a 16-bit panel, without widening all of it first: a
+     * store and a reload per weight, from L2 when k is 3072, slowed decode. BF16 is widened in
+     * registers; F16, which the Vector API cannot widen, {@link #RUN_STEPS} steps at a time
+     * into a buffer that stays in L1, the rows' sums carried in {@code sums} from run to run.
+     */
+    private void fewRows(int worker, HalfPanelWeight half, int j0, int rowFrom, int rowTo, float[] out) {
+        int n = half.rows();
+        int count = rowTo - rowFrom;
+        float[] s = sums[worker];
+        Arrays.fill(s, 0, count * PANEL, 0f);
+        if (half.dtype() == DType.BF16) {
+            for (int r = 0; r < count; r++) {
+                tile1(x, (rowFrom + r) * k, k, half.panels(), PanelWeight.offset(j0 / PANEL, k), s, r * PANEL);
+            }
+        } else {
+            float[] run = buffer(packed, worker, RUN_STEPS * PANEL);
+            for (int i = 0; i < k; i += RUN_STEPS) {
+                int steps = Math.min(RUN_STEPS, k - i);
+                half.widen(j0 / PANEL, i, steps, run);
+                for (int r = 0; r < count; r++) {
+                    tile1(x, (rowFrom + r) * k + i, steps, run, 0, s, r * PANEL);
+                }
+            }
+        }
+        int valid = Math.min(PANEL, n - j0);
+        store(s, count, rowFrom, j0, valid, out, n);
         applyGelu(out, n, rowFrom, rowTo, j0, valid);
     }
 
@@ -395,30 +420,36 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * One row of x times the packed panel at {@code base} (decode of one sequence, and the rows
-     * left over after the 4-row tiles): each output summed in the order of {@link #tile4}.
+     * One row of x times {@code steps} steps of the packed panel from {@code base} (decode of one
+     * sequence, and the rows left over after the 4-row tiles), added to {@code s[so…so+PANEL)}:
+     * each output summed in the order of {@link #tile4}, from zero in s, also when a product
+     * comes in runs of steps.
      */
-    private static void tile1(float[] x, int x0, int k, float[] panel, int base, float[] s) {
-        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
-        for (int i = 0, p = base; i < k; i++, p += PANEL) {
+    private static void tile1(float[] x, int x0, int steps, float[] panel, int base, float[] s, int so) {
+        FloatVector c0 = FloatVector.fromArray(FLOATS, s, so), c1 = FloatVector.fromArray(FLOATS, s, so + LENGTH);
+        FloatVector c2 = FloatVector.fromArray(FLOATS, s, so + 2 * LENGTH);
+        FloatVector c3 = FloatVector.fromArray(FLOATS, s, so + 3 * LENGTH);
+        for (int i = 0, p = base; i < steps; i++, p += PANEL) {
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
             c0 = a.fma(FloatVector.fromArray(FLOATS, panel, p), c0);
             c1 = a.fma(FloatVector.fromArray(FLOATS, panel, p + LENGTH), c1);
             c2 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH), c2);
             c3 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 3 * LENGTH), c3);
         }
-        c0.intoArray(s, 0);
-        c1.intoArray(s, LENGTH);
-        c2.intoArray(s, 2 * LENGTH);
-        c3.intoArray(s, 3 * LENGTH);
+        c0.intoArray(s, so);
+        c1.intoArray(s, so + LENGTH);
+        c2.intoArray(s, so + 2 * LENGTH);
+        c3.intoArray(s, so + 3 * LENGTH);
     }
 
     /**
      * {@link #tile1} over a BF16 {@link HalfPanelWeight}'s panel at {@code base}, each weight
      * widened in registers to the float {@link HalfPanelWeight#widen} would store: the same sums.
      */
-    private static void tile1(float[] x, int x0, int k, short[] values, int base, float[] s) {
-        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
+    private static void tile1(float[] x, int x0, int k, short[] values, int base, float[] s, int so) {
+        FloatVector c0 = FloatVector.fromArray(FLOATS, s, so), c1 = FloatVector.fromArray(FLOATS, s, so + LENGTH);
+        FloatVector c2 = FloatVector.fromArray(FLOATS, s, so + 2 * LENGTH);
+        FloatVector c3 = FloatVector.fromArray(FLOATS, s, so + 3 * LENGTH);
         for (int i = 0, p = base; i < k; i++, p += PANEL) {
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
             IntVector w0 = HalfPanelWeight.pairs(values, p);
@@ -428,9 +459,9 @@ final class Matmul implements WorkerPool.Task {
             c2 = a.fma(HalfPanelWeight.low(w1), c2);
             c3 = a.fma(HalfPanelWeight.high(w1), c3);
         }
-        c0.intoArray(s, 0);
-        c1.intoArray(s, LENGTH);
-        c2.intoArray(s, 2 * LENGTH);
-        c3.intoArray(s, 3 * LENGTH);
+        c0.intoArray(s, so);
+        c1.intoArray(s, so + LENGTH);
+        c2.intoArray(s, so + 2 * LENGTH);
+        c3.intoArray(s, so + 3 * LENGTH);
     }
 }

@@ -43,13 +43,14 @@ class HalfPanelWeightTest {
             assertEquals(2 * PanelWeight.WIDTH * COLS, w.panels().length);
 
             float[] panel = new float[COLS * PanelWeight.WIDTH];
-            w.widen(1, panel);
+            w.widen(1, 0, COLS, panel);
             // Column 2, lane 3 of panel 1: weight row WIDTH + 3, element 2; lanes past the last row are zero.
             assertEquals(value(PanelWeight.WIDTH + 3, 2), panel[2 * PanelWeight.WIDTH + 3]);
             assertEquals(0, panel[5]);
-            w.widen(0, panel);
+            w.widen(0, 1, 2, panel); // steps 1 and 2 only: elements 1 and 2 of each row
             for (int c = 0; c < PanelWeight.WIDTH; c++) {
-                assertEquals(value(c, 1), panel[PanelWeight.WIDTH + c], "row " + c);
+                assertEquals(value(c, 1), panel[c], "row " + c);
+                assertEquals(value(c, 2), panel[PanelWeight.WIDTH + c], "row " + c);
             }
 
             float[] two = new float[2 * COLS];
