@@ -17,7 +17,10 @@ public final class InvalidRequestException extends GptNeoException {
         this.violations = List.copyOf(violations);
     }
 
-    /** Every rule the request breaks, from the status' google.rpc.BadRequest details (may be empty). */
+    /**
+     * The rules the request breaks, from the status' google.rpc.BadRequest details (may be empty).
+     * The server lists the first 20; when there were more, the message ends "; and N more".
+     */
     public List<Violation> violations() {
         return violations;
     }

@@ -9,8 +9,6 @@ import dev.gptneo.model.engine.CompletionCollector;
 import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.model.engine.GenerationHandle;
 import dev.gptneo.model.generate.GenerationParams;
-import dev.gptneo.model.generate.GenerationParams.Violation;
-import dev.gptneo.model.generate.InvalidRequestException;
 import dev.gptneo.model.generate.StopReason;
 import dev.gptneo.proto.v1.CompleteResponse;
 import dev.gptneo.proto.v1.DetokenizeRequest;
@@ -27,23 +25,28 @@ import dev.gptneo.proto.v1.TokenizeResponse;
 import dev.gptneo.server.metrics.MeteringListener;
 import dev.gptneo.server.metrics.ServerMetrics;
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The gptneo.v1.TextGeneration service. The model and engine are looked up per call (they load
- * after the server starts); until then, and once shutdown begins, calls get UNAVAILABLE.
+ * after the server starts); until then, and once shutdown begins, calls get UNAVAILABLE. Bound
+ * with a line in the request log per call, and malformed bodies refused before they reach it.
  */
 @Singleton
-final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplBase {
+final class TextGenerationService implements TextGenerationGrpc.AsyncService, BindableService {
 
     private final ServingState state;
     private final Provider<LoadedModel> model;
     private final Provider<GenerationEngine> engine;
     private final ServerMetrics metrics;
     private final ServerConfig config;
+    private final MalformedRequests malformed = new MalformedRequests();
+    /** The request rules for the loaded model, made on first use (they scan its vocabulary once). */
+    private volatile RequestReader reader;
 
     @Inject
     TextGenerationService(ServingState state, Provider<LoadedModel> model, Provider<GenerationEngine> engine,
@@ -56,13 +59,20 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
     }
 
     @Override
+    public ServerServiceDefinition bindService() {
+        return malformed.guard(ServerInterceptors.intercept(TextGenerationGrpc.bindService(this), new RequestLog()));
+    }
+
+    @Override
     public void generate(GenerateRequest request, StreamObserver<GenerateResponse> responses) {
         answer(responses, () -> {
             state.checkServing();
-            RequestReader.Parsed parsed = RequestReader.read(request, model.get());
+            CallSummary summary = CallSummary.current();
+            RequestReader.Parsed parsed = reader().read(request);
+            summary.tokensIn(parsed.promptIds().length);
             StreamingCall call = new StreamingCall((ServerCallStreamObserver<GenerateResponse>) responses,
                     config.streamBuffer());
-            call.start(engine.get(), parsed, new MeteringListener(call, metrics));
+            call.start(engine.get(), parsed, summary.counting(new MeteringListener(call, metrics)));
         });
     }
 
@@ -70,10 +80,12 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
     public void complete(GenerateRequest request, StreamObserver<CompleteResponse> responses) {
         answer(responses, () -> {
             state.checkServing();
-            RequestReader.Parsed parsed = RequestReader.read(request, model.get());
+            CallSummary summary = CallSummary.current();
+            RequestReader.Parsed parsed = reader().read(request);
+            summary.tokensIn(parsed.promptIds().length);
             CompletionCollector collector = new CompletionCollector();
             GenerationHandle handle = engine.get().submit(parsed.promptIds(), parsed.params(),
-                    new MeteringListener(collector, metrics));
+                    summary.counting(new MeteringListener(collector, metrics)));
             ((ServerCallStreamObserver<CompleteResponse>) responses).setOnCancelHandler(handle::cancel);
             collector.result().whenComplete((completion, error) -> {
                 if (error != null) {
@@ -90,11 +102,13 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
     public void tokenize(TokenizeRequest request, StreamObserver<TokenizeResponse> responses) {
         answer(responses, () -> {
             state.checkServing();
+            String text = reader().tokenizeText(request);
             Gpt2Tokenizer tokenizer = model.get().tokenizer();
             TokenizeResponse.Builder response = TokenizeResponse.newBuilder();
-            for (int id : tokenizer.encode(request.getText())) {
+            for (int id : tokenizer.encode(text)) {
                 response.addIds(id).addTexts(tokenizer.decode(new int[] {id}));
             }
+            CallSummary.current().tokensOut(response.getIdsCount());
             responses.onNext(response.build());
             responses.onCompleted();
         });
@@ -104,19 +118,9 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
     public void detokenize(DetokenizeRequest request, StreamObserver<DetokenizeResponse> responses) {
         answer(responses, () -> {
             state.checkServing();
-            Gpt2Tokenizer tokenizer = model.get().tokenizer();
-            int[] ids = request.getIdsList().stream().mapToInt(Integer::intValue).toArray();
-            List<Violation> violations = new ArrayList<>();
-            for (int i = 0; i < ids.length; i++) {
-                if (ids[i] < 0 || ids[i] >= tokenizer.vocabSize()) {
-                    violations.add(new Violation("ids[" + i + "]", "token id " + ids[i]
-                            + " is outside the vocabulary [0, " + tokenizer.vocabSize() + ")"));
-                }
-            }
-            if (!violations.isEmpty()) {
-                throw new InvalidRequestException(violations);
-            }
-            responses.onNext(DetokenizeResponse.newBuilder().setText(tokenizer.decode(ids)).build());
+            int[] ids = reader().detokenizeIds(request);
+            CallSummary.current().tokensIn(ids.length);
+            responses.onNext(DetokenizeResponse.newBuilder().setText(model.get().tokenizer().decode(ids)).build());
             responses.onCompleted();
         });
     }
@@ -150,6 +154,16 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
                     .build());
             responses.onCompleted();
         });
+    }
+
+    private RequestReader reader() {
+        LoadedModel loaded = model.get();
+        RequestReader current = reader;
+        if (current == null || current.model() != loaded) {
+            current = new RequestReader(loaded);
+            reader = current;
+        }
+        return current;
     }
 
     /** Runs a call's body; whatever it throws becomes the call's status (never a raw stack trace). */

@@ -9,6 +9,8 @@ import dev.gptneo.proto.v1.DetokenizeRequest;
 import dev.gptneo.proto.v1.GenerateRequest;
 import dev.gptneo.proto.v1.SamplingParams;
 import dev.gptneo.proto.v1.StoppingCriteria;
+import dev.gptneo.proto.v1.TokenIds;
+import dev.gptneo.proto.v1.TokenizeRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -59,8 +61,18 @@ class ValidationTest {
                 rule("stopping.stop[0]", r -> r.setStopping(stopping().addStop(""))),
                 rule("stopping.stop[0]", r -> r.setStopping(stopping().addStop("x".repeat(257)))),
                 rule("stopping.stop", r -> r.setStopping(stopping().addAllStop(Collections.nCopies(17, "x")))),
+                rule("stopping.stop[0]", r -> r.setStopping(stopping().addStop("🙂".repeat(257)))),
                 rule("top_logprobs", r -> r.setTopLogprobs(21)),
-                rule("request_id", r -> r.setRequestId("x".repeat(129))));
+                rule("request_id", r -> r.setRequestId("x".repeat(129))),
+                rule("request_id", r -> r.setRequestId("two words")),
+                rule("request_id", r -> r.setRequestId("line\nbreak")),
+                rule("request_id", r -> r.setRequestId("café")),
+                rule("sampling.decoding", r -> r.setSampling(SamplingParams.newBuilder().setDecodingValue(99))),
+                rule("sampling.decoding", r -> r.setSampling(SamplingParams.newBuilder().setDecodingValue(-1))),
+                // The fixture's context is 128 positions: 128 ids leave no room for a new token.
+                rule("prompt_ids", r -> r.setPromptIds(TokenIds.newBuilder()
+                        .addAllIds(Collections.nCopies(128, 1)))),
+                rule("prompt_text", r -> r.setPromptText("x".repeat(1 << 20))));
     }
 
     private static Arguments rule(String field, UnaryOperator<GenerateRequest.Builder> breakIt) {
@@ -89,6 +101,33 @@ class ValidationTest {
                 .setSampling(sample().setTopP(2).setTemperature(-1)).build();
         assertEquals(List.of("sampling.temperature", "stopping.max_new_tokens", "sampling.top_p"),
                 violatedFields(() -> test.stub().complete(request)));
+    }
+
+    @Test
+    void aStopStringIsMeasuredInCodePoints() {
+        GenerateRequest emoji = Requests.greedy(4, 1).toBuilder()
+                .setStopping(stopping().addStop("🙂".repeat(RequestReader.MAX_STOP_LENGTH))).build();
+        assertEquals(4, test.stub().complete(emoji).getUsage().getGeneratedTokens());
+    }
+
+    @Test
+    void aPrintableRequestIdIsAccepted() {
+        GenerateRequest request = Requests.greedy(4, 1).toBuilder()
+                .setRequestId("req-42/retry_1:" + "x".repeat(RequestReader.MAX_REQUEST_ID_LENGTH - 15)).build();
+        assertEquals(4, test.stub().complete(request).getUsage().getGeneratedTokens());
+    }
+
+    @Test
+    void sizeLimitsAreReportedAloneBeforeTheOtherRules() {
+        GenerateRequest request = Requests.greedy(0, 1).toBuilder().setRequestId("x".repeat(200))
+                .setSampling(sample().setTopP(2)).build();
+        assertEquals(List.of("request_id"), violatedFields(() -> test.stub().complete(request)));
+    }
+
+    @Test
+    void tokenizeRefusesATextTooLongForTheContext() {
+        assertEquals(List.of("text"), violatedFields(() -> test.stub()
+                .tokenize(TokenizeRequest.newBuilder().setText("x".repeat(1 << 20)).build())));
     }
 
     @Test
