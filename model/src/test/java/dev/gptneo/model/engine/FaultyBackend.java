@@ -9,12 +9,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The scalar backend, watched and disturbed by a test: it records the most rows one model call
- * embedded, and throws an OutOfMemoryError from the next matmul once armed.
+ * embedded, and throws an OutOfMemoryError from the next matmul once armed, or from every one.
  */
 final class FaultyBackend {
 
     final AtomicInteger maxRows = new AtomicInteger();
     final AtomicBoolean failNextMatmul = new AtomicBoolean();
+    final AtomicBoolean failEveryMatmul = new AtomicBoolean();
     final Backend backend;
 
     FaultyBackend() {
@@ -24,7 +25,8 @@ final class FaultyBackend {
                     if (method.getName().equals("embed")) {
                         maxRows.accumulateAndGet(((int[]) args[2]).length, Math::max);
                     }
-                    if (method.getName().equals("matmul") && failNextMatmul.compareAndSet(true, false)) {
+                    if (method.getName().equals("matmul")
+                            && (failEveryMatmul.get() || failNextMatmul.compareAndSet(true, false))) {
                         throw new OutOfMemoryError("test: no memory for this step");
                     }
                     try {
