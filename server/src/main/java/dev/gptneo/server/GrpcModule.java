@@ -9,8 +9,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.net.InetSocketAddress;
 
 /**
- * The gRPC side: the transport (Netty on the configured address; tests bind an in-process one
- * instead) and the health service's state.
+ * The gRPC side: the transport (Netty on the configured address, within its HTTP/2 limits;
+ * tests bind an in-process one instead) and the health service's state.
  */
 public final class GrpcModule extends AbstractModule {
 
@@ -22,6 +22,9 @@ public final class GrpcModule extends AbstractModule {
 
     @Provides
     ServerBuilder<?> transport(ServerConfig config) {
-        return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()));
+        return NettyLimits.apply(NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port())),
+                        config.connectionLimits())
+                .intercept(new TransportBacklog())
+                .addStreamTracerFactory(new StreamCancellation());
     }
 }

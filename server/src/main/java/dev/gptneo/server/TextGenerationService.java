@@ -74,7 +74,7 @@ final class TextGenerationService extends TextGenerationGrpc.TextGenerationImplB
             CompletionCollector collector = new CompletionCollector();
             GenerationHandle handle = engine.get().submit(parsed.promptIds(), parsed.params(),
                     new MeteringListener(collector, metrics));
-            ((ServerCallStreamObserver<CompleteResponse>) responses).setOnCancelHandler(handle::cancel);
+            StreamCancellation.onCancel((ServerCallStreamObserver<CompleteResponse>) responses, handle::cancel);
             collector.result().whenComplete((completion, error) -> {
                 if (error != null) {
                     responses.onError(GrpcErrors.toStatus(error));
