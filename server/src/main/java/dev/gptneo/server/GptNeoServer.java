@@ -36,7 +36,7 @@ public final class GptNeoServer {
      * sends it behind data its window has no room for), and the exit stays within a second of
      * the grace period.
      */
-    private static final Duration DRAIN_LIMIT = Duration.ofMillis(500);
+    private static final Duration DRAIN_LIMIT = Duration.ofMillis(300);
 
     private final ServerConfig config;
     private final ServingState state;
