@@ -63,6 +63,7 @@ public final class BatchingEngine implements GenerationEngine {
     private volatile Consumer<Throwable> fatalHandler = cause -> { };
     // Engine thread only.
     private int failedStepsInARow;
+    private Throwable lastStepFailure;
     /** When the first paused sequence reaches the stall limit ({@link System#nanoTime}); Long.MAX_VALUE for none. */
     private long nextStallNanos = Long.MAX_VALUE;
 
@@ -180,7 +181,8 @@ public final class BatchingEngine implements GenerationEngine {
                 take(turn);
                 running.removeIf(Sequence::ended);
                 if (failedStepsInARow >= MAX_FAILED_STEPS_IN_A_ROW) {
-                    stop(new IllegalStateException(failedStepsInARow + " engine steps in a row failed"));
+                    stop(new IllegalStateException(failedStepsInARow + " engine steps in a row failed, the last with "
+                            + lastStepFailure, lastStepFailure));
                     return;
                 }
             }
@@ -210,6 +212,7 @@ public final class BatchingEngine implements GenerationEngine {
         } catch (Throwable e) {
             // A fault of the engine's own: fail what runs rather than leave it hanging, and go on.
             failedStepsInARow++;
+            lastStepFailure = e;
             LOG.log(Level.SEVERE, "engine step failed; failing the running requests", e);
             running.forEach(s -> s.fail(e));
         }
@@ -301,6 +304,7 @@ public final class BatchingEngine implements GenerationEngine {
         } catch (Throwable e) {
             // Out of memory included: the sequences of this step fail and free their caches; the others go on.
             failedStepsInARow++;
+            lastStepFailure = e;
             LOG.log(Level.WARNING, "a step of " + entries.size() + " sequences failed", e);
             entries.forEach(entry -> entry.owner().fail(e));
             return;
