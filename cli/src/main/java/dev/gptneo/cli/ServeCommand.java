@@ -2,12 +2,15 @@ package dev.gptneo.cli;
 
 import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
+import dev.gptneo.server.ConnectionLimits;
 import dev.gptneo.server.GptNeoServer;
 import dev.gptneo.server.ServerConfig;
 import dev.gptneo.server.ServerModules;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,6 +47,38 @@ final class ServeCommand extends SubCommand {
             description = "on SIGTERM, how long running generations may finish (default: ${DEFAULT-VALUE})")
     int graceSeconds = ServerConfig.DEFAULT_GRACE_SECONDS;
 
+    @Option(names = "--stall-timeout-seconds", paramLabel = "N",
+            description = "end a stream whose reader has taken nothing for N s (its generation paused all along) with"
+                    + " ABORTED, freeing its slot and KV cache (default: ${DEFAULT-VALUE})")
+    int stallTimeoutSeconds = ServerConfig.DEFAULT_STALL_TIMEOUT_SECONDS;
+
+    @Option(names = "--keepalive-seconds", paramLabel = "N",
+            description = "ping a connection silent for N s, to find clients gone without closing; at least 10"
+                    + " (default: ${DEFAULT-VALUE})")
+    int keepAliveSeconds = ConnectionLimits.DEFAULT_KEEPALIVE_SECONDS;
+
+    @Option(names = "--keepalive-timeout-seconds", paramLabel = "N",
+            description = "close a connection whose ping goes unanswered for N s (default: ${DEFAULT-VALUE})")
+    int keepAliveTimeoutSeconds = ConnectionLimits.DEFAULT_KEEPALIVE_TIMEOUT_SECONDS;
+
+    @Option(names = "--max-connection-idle-seconds", paramLabel = "N",
+            description = "ask a connection without calls for N s to go (GOAWAY) (default: ${DEFAULT-VALUE})")
+    int maxConnectionIdleSeconds = ConnectionLimits.DEFAULT_MAX_IDLE_SECONDS;
+
+    @Option(names = "--max-connection-age-seconds", paramLabel = "N",
+            description = "ask a connection N s old to go (GOAWAY); clients reconnect (default: ${DEFAULT-VALUE})")
+    int maxConnectionAgeSeconds = ConnectionLimits.DEFAULT_MAX_AGE_SECONDS;
+
+    @Option(names = "--max-connection-age-grace-seconds", paramLabel = "N",
+            description = "how long the calls of a connection past its age may still run before it is closed"
+                    + " (default: ${DEFAULT-VALUE})")
+    int maxConnectionAgeGraceSeconds = ConnectionLimits.DEFAULT_MAX_AGE_GRACE_SECONDS;
+
+    @Option(names = "--max-streams-per-connection", paramLabel = "N",
+            description = "calls one connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS); the client holds"
+                    + " back more until one ends (default: ${DEFAULT-VALUE})")
+    int maxStreamsPerConnection = ConnectionLimits.DEFAULT_MAX_STREAMS;
+
     ServeCommand(Main.Streams io) {
         super(io);
     }
@@ -58,19 +93,17 @@ final class ServeCommand extends SubCommand {
             throw cause(e);
         }
         server.start();
+        PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.shutdown();
+                // Printed here, not logged: java.util.logging's own shutdown hook may have closed its handlers by now.
+                log.println("gptneo stopped");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "gptneo-shutdown"));
-        try {
-            server.load();
-        } catch (ProvisionException e) {
-            throw cause(e);
-        }
-        PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
+        load(server);
         // The backend chosen was logged when it was created.
         log.println("gptneo serving " + config.model() + " at " + config.host() + ":"
                 + server.port() + (server.metricsPort() < 0 ? "" : ", metrics at :" + server.metricsPort() + "/metrics"));
@@ -84,6 +117,19 @@ final class ServeCommand extends SubCommand {
      */
     private static Exception cause(ProvisionException e) {
         return e.getCause() instanceof Exception cause ? cause : e;
+    }
+
+    /** Loads and warms up; a failure ends the start at once with one line naming what failed. */
+    private static void load(GptNeoServer server) throws Exception {
+        try {
+            server.load();
+        } catch (ProvisionException e) {
+            throw cause(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the warm-up generation failed: " + e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the warm-up generation did not finish in time: the engine is stuck", e);
+        }
     }
 
     ServerConfig config() throws UsageException {
@@ -100,6 +146,11 @@ final class ServeCommand extends SubCommand {
                     .maxBatchTokens(engine.maxBatchTokens)
                     .kvCacheMb(engine.kvCacheMb)
                     .shutdownGrace(Duration.ofSeconds(graceSeconds))
+                    .stallTimeout(Duration.ofSeconds(stallTimeoutSeconds))
+                    .connectionLimits(new ConnectionLimits(Duration.ofSeconds(keepAliveSeconds),
+                            Duration.ofSeconds(keepAliveTimeoutSeconds), Duration.ofSeconds(maxConnectionIdleSeconds),
+                            Duration.ofSeconds(maxConnectionAgeSeconds), Duration.ofSeconds(maxConnectionAgeGraceSeconds),
+                            maxStreamsPerConnection))
                     .dtype(model.dtype())
                     .backendOptions(model.backendOptions())
                     .tokenizer(model.tokenizer)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.model.Fixtures;
+import dev.gptneo.server.ConnectionLimits;
 import dev.gptneo.server.ServerConfig;
 import dev.gptneo.server.security.SecurityConfig;
 import java.io.ByteArrayInputStream;
@@ -15,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -118,5 +120,37 @@ class ServeCommandTest {
         assertEquals(1, status, err::toString);
         assertFalse(out.toString(StandardCharsets.UTF_8).contains("serving"));
         return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void stallAndConnectionLimitsHaveTheirDefaultsAndArePassedOn() throws Exception {
+        ServerConfig defaults = config("--model", "synthetic:tiny");
+        assertEquals(Duration.ofSeconds(30), defaults.stallTimeout());
+        assertEquals(ConnectionLimits.DEFAULTS, defaults.connectionLimits());
+        assertEquals(new ConnectionLimits(Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(300),
+                Duration.ofSeconds(1800), Duration.ofSeconds(300), 128), ConnectionLimits.DEFAULTS);
+        ServerConfig set = config("--model", "synthetic:tiny", "--stall-timeout-seconds", "5", "--keepalive-seconds", "15",
+                "--keepalive-timeout-seconds", "3", "--max-connection-idle-seconds", "7", "--max-connection-age-seconds", "9",
+                "--max-connection-age-grace-seconds", "0", "--max-streams-per-connection", "4");
+        assertEquals(Duration.ofSeconds(5), set.stallTimeout());
+        assertEquals(new ConnectionLimits(Duration.ofSeconds(15), Duration.ofSeconds(3), Duration.ofSeconds(7),
+                Duration.ofSeconds(9), Duration.ZERO, 4), set.connectionLimits());
+    }
+
+    @Test
+    void stallAndConnectionLimitsOutOfRangeNameTheirFlag() {
+        String[][] cases = {
+            {"--stall-timeout-seconds", "0", "--stall-timeout-seconds must be at least 1, got 0"},
+            {"--keepalive-seconds", "5", "--keepalive-seconds must be at least 10, got 5"},
+            {"--keepalive-timeout-seconds", "0", "--keepalive-timeout-seconds must be at least 1, got 0"},
+            {"--max-connection-idle-seconds", "0", "--max-connection-idle-seconds must be at least 1, got 0"},
+            {"--max-connection-age-seconds", "-1", "--max-connection-age-seconds must be at least 1, got -1"},
+            {"--max-connection-age-grace-seconds", "-1", "--max-connection-age-grace-seconds must be at least 0, got -1"},
+            {"--max-streams-per-connection", "0", "--max-streams-per-connection must be at least 1, got 0"},
+        };
+        for (String[] c : cases) {
+            UsageException e = assertThrows(UsageException.class, () -> config("--model", "synthetic:tiny", c[0], c[1]));
+            assertEquals(c[2], e.getMessage());
+        }
     }
 }

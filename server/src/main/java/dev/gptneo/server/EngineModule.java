@@ -11,19 +11,28 @@ import dev.gptneo.server.metrics.ServerMetrics;
 
 /**
  * The engine that runs generations on the model: continuous batching over a bounded queue, its
- * KV blocks in a pool of {@code --kv-cache-mb}, or by default sized from the heap ({@link KvBudget}).
+ * KV blocks in a pool of {@code --kv-cache-mb}, or by default sized from the heap ({@link KvBudget});
+ * readers stalled past {@code --stall-timeout-seconds} are ended, and an engine that fails for
+ * good ends the process ({@link EngineFailure}).
  */
 public final class EngineModule extends AbstractModule {
 
     private static final long MIB = 1L << 20;
 
+    @Override
+    protected void configure() {
+        bind(ProcessExit.class).toInstance(ProcessExit.SYSTEM);
+    }
+
     /** @throws IllegalArgumentException naming the budget, given or default, when it cannot hold one full context */
     @Provides
     @Singleton
-    GenerationEngine engine(LoadedModel model, ServerConfig config, ServerMetrics metrics) {
+    GenerationEngine engine(LoadedModel model, ServerConfig config, ServerMetrics metrics, EngineFailure failure) {
         BatchingEngine engine = create(model, config.maxConcurrent(), config.maxQueued(), config.maxBatchTokens(),
                 config.kvCacheMb());
         engine.observeSteps(metrics::stepped);
+        engine.stopStalledAfter(config.stallTimeout());
+        engine.onFatalError(failure::engineStopped);
         return engine;
     }
 

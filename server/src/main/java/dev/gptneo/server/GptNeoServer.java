@@ -40,8 +40,13 @@ public final class GptNeoServer {
 
     private static final Logger LOG = Logger.getLogger(GptNeoServer.class.getName());
     private static final Duration WARM_UP_LIMIT = Duration.ofMinutes(5);
-    /** After the generations have ended, how long the last responses get to reach their clients. */
-    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
+    /**
+     * After the generations have ended, how long their statuses get to reach the clients before
+     * the connections are reset: a reader that has stopped reading cannot take its status (HTTP/2
+     * sends it behind data its window has no room for), and the exit stays within a second of
+     * the grace period.
+     */
+    private static final Duration DRAIN_LIMIT = Duration.ofMillis(300);
 
     private final ServerConfig config;
     private final ServingState state;
@@ -120,7 +125,6 @@ public final class GptNeoServer {
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
-        LOG.info("server stopped");
     }
 
     public void awaitTermination() throws InterruptedException {

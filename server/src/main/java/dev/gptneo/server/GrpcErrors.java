@@ -5,6 +5,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
+import dev.gptneo.model.engine.ConsumerStalledException;
 import dev.gptneo.model.engine.EngineClosedException;
 import dev.gptneo.model.engine.OverloadedException;
 import dev.gptneo.model.generate.GenerationParams;
@@ -48,6 +49,8 @@ final class GrpcErrors {
             case InvalidRequestException e -> invalidArgument(e);
             case OverloadedException e -> resourceExhausted(e);
             case EngineClosedException e -> Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+            case ConsumerStalledException e -> Status.ABORTED.withDescription(e.getMessage() + " (--stall-timeout-seconds)")
+                    .asRuntimeException();
             default -> {
                 // A bug or a backend failure: the client gets a short reason, the log the stack trace.
                 LOG.log(Level.SEVERE, "generation failed", error);

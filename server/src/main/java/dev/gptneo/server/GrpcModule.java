@@ -11,7 +11,8 @@ import java.net.InetSocketAddress;
 
 /**
  * The gRPC side: the transport (Netty on the configured address, plaintext or TLS as the
- * security module says; tests bind an in-process one instead) and the health service's state.
+ * security module says, within its HTTP/2 limits; tests bind an in-process one instead) and the
+ * health service's state.
  */
 public final class GrpcModule extends AbstractModule {
 
@@ -23,6 +24,9 @@ public final class GrpcModule extends AbstractModule {
 
     @Provides
     ServerBuilder<?> transport(ServerConfig config, ServerCredentials credentials) {
-        return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()), credentials);
+        return NettyLimits.apply(NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()),
+                                credentials), config.connectionLimits())
+                .intercept(new TransportBacklog())
+                .addStreamTracerFactory(new StreamCancellation());
     }
 }

@@ -30,6 +30,9 @@ import java.time.Duration;
  *     before its generation pauses
  * @param tokenizer a folder of tokenizer files to use instead of the model's own; null: the
  *     model folder's files, else the built-in GPT-2 tokenizer
+ * @param stallTimeout how long a Generate call's generation may stay paused for a reader that
+ *     takes nothing before it is ended, freeing its slot and KV blocks
+ * @param connectionLimits keepalive, idle, age and stream limits of each HTTP/2 connection
  */
 public record ServerConfig(
         String model,
@@ -47,7 +50,9 @@ public record ServerConfig(
         Integer kvCacheMb,
         Duration shutdownGrace,
         int streamBuffer,
-        Path tokenizer) {
+        Path tokenizer,
+        Duration stallTimeout,
+        ConnectionLimits connectionLimits) {
 
     /** Loopback: a server reachable from the network is asked for with {@code --host 0.0.0.0}. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -64,11 +69,19 @@ public record ServerConfig(
     public static final int DEFAULT_MAX_BATCH_TOKENS = 64;
     public static final int DEFAULT_GRACE_SECONDS = 10;
     public static final int DEFAULT_STREAM_BUFFER = 16;
+    /**
+     * Long enough for a reader that is slow or briefly busy (a client's GC, a slow network) to
+     * go on, short enough that readers which never read hold no slot for long.
+     */
+    public static final int DEFAULT_STALL_TIMEOUT_SECONDS = 30;
 
     public ServerConfig {
         checkEngineLimits(maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb);
         if (streamBuffer < 1) {
             throw new IllegalArgumentException("the stream buffer must hold at least 1 response, got " + streamBuffer);
+        }
+        if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("--stall-timeout-seconds must be at least 1, got " + stallTimeout.toSeconds());
         }
     }
 
@@ -120,6 +133,8 @@ public record ServerConfig(
         private Duration shutdownGrace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
         private int streamBuffer = DEFAULT_STREAM_BUFFER;
         private Path tokenizer;
+        private Duration stallTimeout = Duration.ofSeconds(DEFAULT_STALL_TIMEOUT_SECONDS);
+        private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
 
         private Builder(String model) {
             this.model = model;
@@ -201,11 +216,21 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder stallTimeout(Duration limit) {
+            this.stallTimeout = limit;
+            return this;
+        }
+
+        public Builder connectionLimits(ConnectionLimits limits) {
+            this.connectionLimits = limits;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the flag at fault, as the record's constructor does */
         public ServerConfig build() {
             return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, metricsHost,
                     security, maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb, shutdownGrace, streamBuffer,
-                    tokenizer);
+                    tokenizer, stallTimeout, connectionLimits);
         }
     }
 }

@@ -43,13 +43,9 @@ final class StreamingCall implements RequestListener {
                 h.resume();
             }
         });
-        observer.setOnCancelHandler(() -> {
-            GenerationHandle h = handle;
-            if (h != null) {
-                h.cancel();
-            }
-        });
-        handle = engine.submit(request.promptIds(), request.params(), listener);
+        GenerationHandle submitted = engine.submit(request.promptIds(), request.params(), listener);
+        handle = submitted;
+        StreamCancellation.onCancel(observer, submitted::cancel);
     }
 
     @Override

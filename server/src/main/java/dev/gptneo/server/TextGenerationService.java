@@ -86,7 +86,7 @@ final class TextGenerationService implements TextGenerationGrpc.AsyncService, Bi
             CompletionCollector collector = new CompletionCollector();
             GenerationHandle handle = engine.get().submit(parsed.promptIds(), parsed.params(),
                     summary.counting(new MeteringListener(collector, metrics)));
-            ((ServerCallStreamObserver<CompleteResponse>) responses).setOnCancelHandler(handle::cancel);
+            StreamCancellation.onCancel((ServerCallStreamObserver<CompleteResponse>) responses, handle::cancel);
             collector.result().whenComplete((completion, error) -> {
                 if (error != null) {
                     responses.onError(GrpcErrors.toStatus(error));

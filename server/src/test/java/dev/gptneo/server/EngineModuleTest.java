@@ -14,6 +14,7 @@ import dev.gptneo.model.engine.EngineStats;
 import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.server.metrics.ServerMetrics;
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
+import io.grpc.protobuf.services.HealthStatusManager;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,10 @@ class EngineModuleTest {
     private static final String FIXTURE = Fixtures.checkpoint("tiny-gpt-neo").toString();
 
     private static EngineStats idle(LoadedModel model, ServerConfig config) {
-        try (GenerationEngine engine = new EngineModule().engine(model, config, new ServerMetrics())) {
+        EngineFailure failure = new EngineFailure(new ServingState(new HealthStatusManager()), reason -> {
+            throw new AssertionError("the engine failed: " + reason);
+        });
+        try (GenerationEngine engine = new EngineModule().engine(model, config, new ServerMetrics(), failure)) {
             return engine.stats();
         }
     }

@@ -17,12 +17,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * engine's thread frees the sequence's memory at its next step. The head of the queue is
  * admitted only once the engine's KV pool has its blocks, and a preempted sequence goes back
  * to the head.
+ *
+ * <p>A refused caller is told when to retry from what holds the slots now: a running sequence
+ * gives its slot back after its remaining tokens, one engine step each; a paused one when its
+ * reader takes tokens again, which may be never, or when the stall limit ends it. The soonest
+ * of these is the hint, not an average over past requests, which stalled readers never join.
  */
 final class Admission {
 
-    /** Bounds of the suggested retry delay given to refused callers. */
+    /**
+     * Bounds of the suggested retry delay given to refused callers: the longest is about twice
+     * the default stall limit, as a slot held by a stalled reader frees up within the limit.
+     */
     private static final Duration MIN_RETRY = Duration.ofMillis(10);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(10);
+    private static final Duration MAX_RETRY = Duration.ofMinutes(1);
+    /** An engine step's time until one has been measured. */
+    private static final long FIRST_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /**
      * What the engine's thread takes at the start of a step.
@@ -49,8 +59,12 @@ final class Admission {
     private final List<Sequence> dropped = new ArrayList<>();
     private long signals;
     private boolean accepting = true;
-    /** Moving average of how long a sequence holds its slot; the basis of the retry hint. */
-    private double meanHoldNanos = TimeUnit.SECONDS.toNanos(1);
+    /** Why submissions are refused once {@code accepting} is false: shutdown, or the engine's failure. */
+    private String closedReason;
+    /** Moving average of an engine step's time, written by the engine's thread: the basis of the retry hint. */
+    private volatile long stepNanos = FIRST_STEP_NANOS;
+    /** How long a sequence may stay paused before the engine ends it; 0: without limit. */
+    private volatile long stallNanos;
 
     Admission(int maxConcurrent, int maxQueued) {
         this.maxConcurrent = maxConcurrent;
@@ -62,7 +76,7 @@ final class Admission {
         lock.lock();
         try {
             if (!accepting) {
-                throw new EngineClosedException();
+                throw closedReason == null ? new EngineClosedException() : new EngineClosedException(closedReason);
             }
             if (holding.size() + waiting.size() >= maxConcurrent + maxQueued) {
                 throw new OverloadedException(maxConcurrent, maxQueued, retryHint());
@@ -90,7 +104,6 @@ final class Admission {
             List<Sequence> admitted = new ArrayList<>();
             while (holding.size() < maxConcurrent && !waiting.isEmpty() && blocks.claim(waiting.peek(), holding.size())) {
                 Sequence s = waiting.poll();
-                s.admittedNanos = System.nanoTime();
                 holding.add(s);
                 admitted.add(s);
             }
@@ -136,10 +149,44 @@ final class Admission {
     void release(Sequence s) {
         lock.lock();
         try {
-            if (holding.remove(s)) {
-                meanHoldNanos = 0.9 * meanHoldNanos + 0.1 * (System.nanoTime() - s.admittedNanos);
-            }
+            holding.remove(s);
             wake();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One engine step took {@code nanos}; on the engine's thread. */
+    void stepped(long nanos) {
+        stepNanos = (long) (0.9 * stepNanos + 0.1 * nanos);
+    }
+
+    /** @param nanos how long a sequence may stay paused before the engine ends it; 0: without limit */
+    void stallLimit(long nanos) {
+        stallNanos = nanos;
+    }
+
+    long stallNanos() {
+        return stallNanos;
+    }
+
+    /**
+     * The engine cannot go on: refuses every submission from now on with {@code reason}, and
+     * hands over every sequence still in it (queued, holding a slot, or dropped and not yet told)
+     * for the engine's thread to fail.
+     */
+    Set<Sequence> closeForGood(String reason) {
+        lock.lock();
+        try {
+            accepting = false;
+            closedReason = reason;
+            Set<Sequence> left = new LinkedHashSet<>(holding);
+            left.addAll(waiting);
+            left.addAll(dropped);
+            waiting.clear();
+            dropped.clear();
+            wake();
+            return left;
         } finally {
             lock.unlock();
         }
@@ -201,21 +248,41 @@ final class Admission {
         }
     }
 
-    /** Sleeps unless something was signalled since {@code seen}: a signal in between is not lost. */
-    void awaitSignalSince(long seen) {
+    /**
+     * Sleeps unless something was signalled since {@code seen} (a signal in between is not lost),
+     * at most until {@code untilNanos} ({@link System#nanoTime}; Long.MAX_VALUE: no limit).
+     */
+    void awaitSignalSince(long seen, long untilNanos) {
         lock.lock();
         try {
             while (signals == seen) {
-                signal.awaitUninterruptibly();
+                if (untilNanos == Long.MAX_VALUE) {
+                    signal.awaitUninterruptibly();
+                } else {
+                    long left = untilNanos - System.nanoTime();
+                    if (left <= 0 || signal.awaitNanos(left) <= 0) {
+                        return;
+                    }
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // nobody interrupts the engine's thread; keep the flag if someone did
         } finally {
             lock.unlock();
         }
     }
 
-    /** With the slots all taken, one frees up about every meanHold / maxConcurrent; so does a place in the queue. */
+    /**
+     * The soonest a slot is given back, so a place in the queue frees up: over the sequences
+     * holding a slot, the least of their expected releases; guarded by the lock.
+     */
     private Duration retryHint() {
-        Duration hint = Duration.ofNanos((long) (meanHoldNanos / maxConcurrent));
+        long now = System.nanoTime();
+        long soonest = holding.isEmpty() ? stepNanos : Long.MAX_VALUE;
+        for (Sequence s : holding) {
+            soonest = Math.min(soonest, s.nanosUntilRelease(now, stepNanos, stallNanos));
+        }
+        Duration hint = Duration.ofNanos(soonest);
         return hint.compareTo(MIN_RETRY) < 0 ? MIN_RETRY : hint.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : hint;
     }
 }

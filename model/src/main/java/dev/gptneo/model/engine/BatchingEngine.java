@@ -9,7 +9,10 @@ import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.InvalidRequestException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,10 +31,21 @@ import java.util.logging.Logger;
  * the newest running sequence is preempted: its blocks are given back, it returns to the head
  * of the queue, and once admitted again it recomputes its tokens so far as a prompt and goes on
  * ({@link Generation#preempt}). Its consumer sees a pause, never an error or a token twice.
+ *
+ * <p>Faults: whatever a step's model work throws, an {@link OutOfMemoryError} included, fails
+ * that step's sequences alone (their blocks go back to the pool) and the loop goes on. Should
+ * {@value #MAX_FAILED_STEPS_IN_A_ROW} steps in a row fail, or anything escape the loop, the
+ * engine stops for good instead of lingering: every request in it fails, new ones are refused,
+ * and the {@link #onFatalError handler} is told, so that the server stops reporting SERVING.
  */
 public final class BatchingEngine implements GenerationEngine {
 
     private static final Logger LOG = Logger.getLogger(BatchingEngine.class.getName());
+    /**
+     * One failed step is a request the heap had no room for at that moment; this many in a row,
+     * each with other sequences (a failed step's own have left), is an engine that runs nothing.
+     */
+    static final int MAX_FAILED_STEPS_IN_A_ROW = 3;
 
     private final LoadedModel model;
     private final int maxBatchTokens;
@@ -46,6 +60,12 @@ public final class BatchingEngine implements GenerationEngine {
     private volatile StepObserver stepObserver = (sequences, tokens, nanos) -> { };
     /** Written by the engine's thread alone. */
     private volatile long preemptions;
+    private volatile Consumer<Throwable> fatalHandler = cause -> { };
+    // Engine thread only.
+    private int failedStepsInARow;
+    private Throwable lastStepFailure;
+    /** When the first paused sequence reaches the stall limit ({@link System#nanoTime}); Long.MAX_VALUE for none. */
+    private long nextStallNanos = Long.MAX_VALUE;
 
     /**
      * @param maxConcurrent sequences that run at once
@@ -120,6 +140,27 @@ public final class BatchingEngine implements GenerationEngine {
         this.stepObserver = observer;
     }
 
+    /**
+     * Ends, with a {@link ConsumerStalledException}, a running request whose consumer has not
+     * been ready for {@code limit}, freeing its slot and KV blocks (by default a paused request
+     * waits for its consumer without limit).
+     */
+    public void stopStalledAfter(Duration limit) {
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("the stall limit must be positive, got " + limit);
+        }
+        admission.stallLimit(limit.toNanos());
+        admission.wake(); // the thread may be asleep without a deadline
+    }
+
+    /**
+     * Tells {@code handler}, once and on the engine's thread, that the engine has stopped for
+     * good (see the class comment): it must not block, nor wait for the engine.
+     */
+    public void onFatalError(Consumer<Throwable> handler) {
+        this.fatalHandler = handler;
+    }
+
     @Override
     public EngineStats stats() {
         int used = pool.usedBlocks();
@@ -133,44 +174,99 @@ public final class BatchingEngine implements GenerationEngine {
     }
 
     private void loop() {
-        Admission.Turn turn;
-        while ((turn = admission.nextTurn(running.isEmpty(), (s, headroom) -> s.claimBlocks(pool, headroom))) != null) {
-            try {
-                for (Sequence s : turn.dropped()) {
-                    guarded(s, s::finishCancelled);
+        try {
+            Admission.Turn turn;
+            while ((turn = admission.nextTurn(running.isEmpty(), (s, headroom) -> s.claimBlocks(pool, headroom)))
+                    != null) {
+                take(turn);
+                running.removeIf(Sequence::ended);
+                if (failedStepsInARow >= MAX_FAILED_STEPS_IN_A_ROW) {
+                    stop(new IllegalStateException(failedStepsInARow + " engine steps in a row failed, the last with "
+                            + lastStepFailure, lastStepFailure));
+                    return;
                 }
-                for (Sequence s : turn.admitted()) {
-                    if (guarded(s, () -> s.start(model))) {
-                        running.add(s);
-                    }
-                }
-                List<Sequence> runnable = runnable();
-                if (runnable.isEmpty()) {
-                    admission.awaitSignalSince(turn.seen());
-                } else {
-                    step(StepPlanner.plan(runnable, Sequence::generation, maxBatchTokens));
-                }
-            } catch (Throwable e) {
-                // A fault of the engine's own: fail what runs rather than leave it hanging, and go on.
-                LOG.log(Level.SEVERE, "engine step failed; failing the running requests", e);
-                running.forEach(s -> s.fail(e));
             }
-            running.removeIf(Sequence::ended);
+            pool.close(); // every sequence has ended and given its blocks back
+        } catch (Throwable e) {
+            stop(e);
         }
-        pool.close(); // every sequence has ended and given its blocks back
     }
 
-    /** Ends the cancelled (freeing their caches) and returns those whose consumer is ready. */
-    private List<Sequence> runnable() {
+    /** One turn: the dropped told, the admitted started, then one step for the runnable, or a sleep. */
+    private void take(Admission.Turn turn) {
+        try {
+            for (Sequence s : turn.dropped()) {
+                guarded(s, s::finishCancelled);
+            }
+            for (Sequence s : turn.admitted()) {
+                if (guarded(s, () -> s.start(model))) {
+                    running.add(s);
+                }
+            }
+            List<Sequence> runnable = runnable(System.nanoTime());
+            if (runnable.isEmpty()) {
+                admission.awaitSignalSince(turn.seen(), nextStallNanos);
+            } else {
+                step(StepPlanner.plan(runnable, Sequence::generation, maxBatchTokens));
+            }
+        } catch (Throwable e) {
+            // A fault of the engine's own: fail what runs rather than leave it hanging, and go on.
+            failedStepsInARow++;
+            lastStepFailure = e;
+            LOG.log(Level.SEVERE, "engine step failed; failing the running requests", e);
+            running.forEach(s -> s.fail(e));
+        }
+    }
+
+    /**
+     * The engine cannot go on: every sequence still in it fails with {@code cause} (giving back
+     * its blocks), new submissions are refused, and the fatal handler is told. Each part is
+     * guarded, as memory may still be short.
+     */
+    private void stop(Throwable cause) {
+        Set<Sequence> left = new LinkedHashSet<>(running);
+        try {
+            left.addAll(admission.closeForGood("the generation engine stopped after an error: " + cause));
+        } finally {
+            running.clear();
+            for (Sequence s : left) {
+                try {
+                    s.fail(cause);
+                } catch (Throwable e) {
+                    cause.addSuppressed(e);
+                }
+            }
+            try {
+                pool.close();
+            } finally {
+                fatalHandler.accept(cause);
+            }
+        }
+    }
+
+    /**
+     * Ends the cancelled (freeing their caches) and the stalled (paused past the stall limit),
+     * and returns those whose consumer is ready.
+     */
+    private List<Sequence> runnable(long now) {
         List<Sequence> runnable = new ArrayList<>(running.size());
+        long stall = admission.stallNanos();
         int skipped = 0;
+        nextStallNanos = Long.MAX_VALUE;
         for (Sequence s : running) {
             if (s.cancelled()) {
                 guarded(s, s::finishCancelled);
             } else if (ready(s)) {
+                s.unpaused();
                 runnable.add(s);
             } else if (!s.ended()) {
-                skipped++;
+                long since = s.pausedSince(now);
+                if (stall > 0 && now - since >= stall) {
+                    s.fail(new ConsumerStalledException(Duration.ofNanos(stall)));
+                } else {
+                    skipped++;
+                    nextStallNanos = stall > 0 ? Math.min(nextStallNanos, since + stall) : Long.MAX_VALUE;
+                }
             }
         }
         running.removeIf(Sequence::ended);
@@ -198,6 +294,8 @@ public final class BatchingEngine implements GenerationEngine {
             long start = System.nanoTime();
             logits = forwardStep(entries);
             long nanos = System.nanoTime() - start;
+            failedStepsInARow = 0;
+            admission.stepped(nanos);
             int rows = 0;
             for (StepPlanner.Entry<Sequence> entry : entries) {
                 rows += entry.ids().length;
@@ -205,6 +303,8 @@ public final class BatchingEngine implements GenerationEngine {
             stepObserver.stepped(entries.size(), rows, nanos);
         } catch (Throwable e) {
             // Out of memory included: the sequences of this step fail and free their caches; the others go on.
+            failedStepsInARow++;
+            lastStepFailure = e;
             LOG.log(Level.WARNING, "a step of " + entries.size() + " sequences failed", e);
             entries.forEach(entry -> entry.owner().fail(e));
             return;

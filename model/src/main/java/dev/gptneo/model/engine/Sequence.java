@@ -26,8 +26,10 @@ final class Sequence implements GenerationHandle, GenerationListener {
     private final int[] promptIds;
     private final GenerationParams params;
     private final Admission admission;
-    /** When it got its slot; guarded by the admission's lock. */
-    long admittedNanos;
+    /** Written on the engine's thread, read by the admission's for the retry hint. */
+    private volatile int generated;
+    /** Since when its consumer has not been ready ({@link System#nanoTime}), 0 while it is; as {@code generated}. */
+    private volatile long pausedSinceNanos;
     private volatile boolean cancelled;
     private volatile boolean aborted;
     // Engine thread only.
@@ -73,6 +75,34 @@ final class Sequence implements GenerationHandle, GenerationListener {
 
     boolean cancelled() {
         return cancelled;
+    }
+
+    /**
+     * Its consumer is not ready: returns since when it has not been, the first such call
+     * starting the count. On the engine's thread.
+     */
+    long pausedSince(long now) {
+        if (pausedSinceNanos == 0) {
+            pausedSinceNanos = now;
+        }
+        return pausedSinceNanos;
+    }
+
+    /** Its consumer is ready again; on the engine's thread. */
+    void unpaused() {
+        pausedSinceNanos = 0;
+    }
+
+    /**
+     * About how long until it gives back its slot: running, after its remaining tokens at one
+     * step each; paused, once the stall limit ends it, or never without one (Long.MAX_VALUE).
+     */
+    long nanosUntilRelease(long now, long stepNanos, long stallNanos) {
+        long paused = pausedSinceNanos;
+        if (paused != 0) {
+            return stallNanos > 0 ? Math.max(0, paused + stallNanos - now) : Long.MAX_VALUE;
+        }
+        return Math.max(1, params.maxNewTokens() - generated) * stepNanos;
     }
 
     /** Whether its listener has heard the end: the engine drops it. */
@@ -131,6 +161,7 @@ final class Sequence implements GenerationHandle, GenerationListener {
 
     @Override
     public void onToken(GeneratedToken token, String textDelta) {
+        generated++; // the engine's thread alone writes it
         listener.onToken(token, textDelta);
     }
 

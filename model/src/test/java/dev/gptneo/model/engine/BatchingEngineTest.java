@@ -300,8 +300,126 @@ class BatchingEngineTest {
             CompletionCollector after = new CompletionCollector();
             engine.submit(CASES.get(1).inputIds(), fixtureParams(CASES.get(1)), after);
             assertArrayEquals(CASES.get(1).greedyNewIds(), ids(await(after)));
+            assertIdle(engine, 2);
         } finally {
             backend.failNextMatmul.set(false);
+        }
+    }
+
+    @Test
+    void stepsThatFailOverAndOverStopTheEngineForGoodAndSaySo() throws Exception {
+        try (BatchingEngine engine = engine(2, 8, 16)) {
+            CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+            engine.onFatalError(fatal::complete);
+            backend.failEveryMatmul.set(true);
+            // Two slots and a 16-row budget: the six requests take three steps or more, each failing.
+            var collectors = new CompletionCollector[6];
+            for (int i = 0; i < collectors.length; i++) {
+                collectors[i] = new CompletionCollector();
+                engine.submit(CASES.get(i).inputIds(), fixtureParams(CASES.get(i)), collectors[i]);
+            }
+            Throwable cause = fatal.get(10, TimeUnit.SECONDS);
+            assertTrue(cause.getMessage().contains(BatchingEngine.MAX_FAILED_STEPS_IN_A_ROW + " engine steps in a row"),
+                    cause::getMessage);
+            // Those of the failed steps fail with the step's error, those still queued with the engine's.
+            int inFailedSteps = 0;
+            for (CompletionCollector c : collectors) {
+                ExecutionException failed = assertThrows(ExecutionException.class, () -> c.result().get(10, TimeUnit.SECONDS));
+                if (failed.getCause() instanceof OutOfMemoryError) {
+                    inFailedSteps++;
+                } else {
+                    assertSame(cause, failed.getCause());
+                }
+            }
+            assertTrue(inFailedSteps >= BatchingEngine.MAX_FAILED_STEPS_IN_A_ROW, "requests failed in steps: " + inFailedSteps);
+            EngineClosedException refused = assertThrows(EngineClosedException.class,
+                    () -> engine.submit(new int[] {1}, greedy(1), new CompletionCollector()));
+            assertTrue(refused.getMessage().startsWith("the generation engine stopped after an error"), refused::getMessage);
+            assertEquals(0, engine.stats().active());
+        } finally {
+            backend.failEveryMatmul.set(false);
+        }
+    }
+
+    @Test
+    void aThrowableThatEscapesTheLoopStopsTheEngineInsteadOfKillingItsThreadSilently() throws Exception {
+        try (BatchingEngine engine = engine(2, 8, 16)) {
+            CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+            engine.onFatalError(fatal::complete);
+            // Its readiness check throws, and so does the failure it is then told of: both are errors,
+            // which the engine's per-request guards do not catch, so the second leaves the loop.
+            AssertionError broken = new AssertionError("test: the consumer is broken");
+            engine.submit(new int[] {1, 2}, greedy(5), new RequestListener() {
+                @Override
+                public boolean ready() {
+                    throw broken;
+                }
+
+                @Override
+                public void onToken(GeneratedToken token, String textDelta) {
+                }
+
+                @Override
+                public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
+                }
+
+                @Override
+                public void onFailure(Throwable cause) {
+                    throw broken;
+                }
+            });
+            assertSame(broken, fatal.get(10, TimeUnit.SECONDS));
+            assertThrows(EngineClosedException.class, () -> engine.submit(new int[] {1}, greedy(1), new CompletionCollector()));
+        }
+    }
+
+    @Test
+    void aConsumerThatTakesNothingForTheStallLimitIsEndedAndItsSlotAndBlocksFreed() throws Exception {
+        try (BatchingEngine engine = engine(1, 0, 8)) {
+            engine.stopStalledAfter(Duration.ofMillis(300));
+            Gate stalled = Gate.closed();
+            engine.submit(CASES.get(5).inputIds(), fixtureParams(CASES.get(5)), stalled);
+            ExecutionException ended = assertThrows(ExecutionException.class,
+                    () -> stalled.result().get(10, TimeUnit.SECONDS));
+            ConsumerStalledException cause = assertInstanceOf(ConsumerStalledException.class, ended.getCause());
+            assertEquals(Duration.ofMillis(300), cause.limit());
+            assertIdle(engine, 1);
+            CompletionCollector next = new CompletionCollector();
+            engine.submit(CASES.get(1).inputIds(), fixtureParams(CASES.get(1)), next);
+            assertArrayEquals(CASES.get(1).greedyNewIds(), ids(await(next)));
+        }
+    }
+
+    @Test
+    void aConsumerThatTakesATokenNowAndThenIsNotStalled() throws Exception {
+        try (BatchingEngine engine = engine(1, 0, 8)) {
+            engine.stopStalledAfter(Duration.ofMillis(400));
+            Gate slow = Gate.closed();
+            slow.perOpening = 1;
+            GenerationHandle handle = engine.submit(CASES.get(1).inputIds(), fixtureParams(CASES.get(1)), slow);
+            // One token every 200 ms: in all much longer than the limit, but never paused that long.
+            while (!slow.result().isDone()) {
+                Thread.sleep(200);
+                slow.open(handle);
+            }
+            assertArrayEquals(CASES.get(1).greedyNewIds(), ids(slow.result().get()));
+        }
+    }
+
+    @Test
+    void aRefusedCallerIsToldToRetryWhenTheStalledReaderHoldingTheSlotWillHaveBeenEnded() throws Exception {
+        try (BatchingEngine engine = engine(1, 0, 8)) {
+            engine.stopStalledAfter(Duration.ofSeconds(20));
+            engine.submit(new int[] {1, 2}, greedy(50), Gate.closed());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (engine.stats().paused() != 1) {
+                assertTrue(System.nanoTime() < deadline, () -> "engine holds " + engine.stats());
+                Thread.sleep(5);
+            }
+            OverloadedException refused = assertThrows(OverloadedException.class,
+                    () -> engine.submit(new int[] {1}, greedy(2), new CompletionCollector()));
+            long hint = refused.retryAfter().toSeconds();
+            assertTrue(hint >= 15 && hint <= 20, refused::getMessage);
         }
     }
 
@@ -329,6 +447,9 @@ class BatchingEngineTest {
         volatile GenerationHandle handle;
         int cancelAfter = -1;
         int throwAt = -1;
+        /** Tokens it takes each time it is opened before it closes again; 0: stays open. */
+        int perOpening;
+        private final AtomicInteger allowed = new AtomicInteger();
         RuntimeException failure;
 
         static Gate closed() {
@@ -338,6 +459,7 @@ class BatchingEngineTest {
         }
 
         void open(GenerationHandle h) {
+            allowed.set(perOpening);
             open.set(true);
             h.resume();
         }
@@ -354,6 +476,9 @@ class BatchingEngineTest {
         @Override
         public void onToken(GeneratedToken token, String textDelta) {
             int n = tokens.incrementAndGet();
+            if (perOpening > 0 && allowed.decrementAndGet() == 0) {
+                open.set(false);
+            }
             if (n == throwAt) {
                 throw failure;
             }

@@ -1,5 +1,6 @@
 package dev.gptneo.server.metrics;
 
+import dev.gptneo.model.engine.ConsumerStalledException;
 import dev.gptneo.model.engine.RequestListener;
 import dev.gptneo.model.generate.GeneratedToken;
 import dev.gptneo.model.generate.StopReason;
@@ -41,9 +42,14 @@ public final class MeteringListener implements RequestListener {
         delegate.onFinish(textDelta, reason, usage);
     }
 
+    /** A reader stalled past the limit is counted apart: the server ended it on purpose, nothing failed. */
     @Override
     public void onFailure(Throwable cause) {
-        metrics.failed();
+        if (cause instanceof ConsumerStalledException) {
+            metrics.stalled();
+        } else {
+            metrics.failed();
+        }
         delegate.onFailure(cause);
     }
 }

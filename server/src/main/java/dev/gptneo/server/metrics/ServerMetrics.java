@@ -56,6 +56,10 @@ public final class ServerMetrics {
         count(finished, "reason=\"failed\"");
     }
 
+    void stalled() {
+        count(finished, "reason=\"stalled\"");
+    }
+
     void requestEnded(String method, Status.Code code) {
         count(requests, "method=\"" + method + "\",code=\"" + code + "\"");
     }
