@@ -1,7 +1,6 @@
 package dev.gptneo.cli;
 
 import com.google.inject.Guice;
-import com.google.inject.ProvisionException;
 import dev.gptneo.server.GptNeoServer;
 import dev.gptneo.server.ServerConfig;
 import dev.gptneo.server.ServerModules;
@@ -53,9 +52,10 @@ final class ServeCommand extends SubCommand {
         }, "gptneo-shutdown"));
         try {
             server.load();
-        } catch (ProvisionException e) {
-            // Guice's report lists its bindings; the cause's message names what is wrong (the model, the KV budget).
-            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (Exception e) {
+            // Main prints the cause's message (FailureMessage): the model, the KV budget.
+            server.shutdown();
+            throw e;
         }
         PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         // The backend chosen was logged when it was created.

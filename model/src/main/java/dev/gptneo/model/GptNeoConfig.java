@@ -111,7 +111,7 @@ public record GptNeoConfig(
         }
     }
 
-    static GptNeoConfig parse(JsonSource source, JsonElement root) throws IOException {
+    private static GptNeoConfig parse(JsonSource source, JsonElement root) throws IOException {
         JsonObject json = source.object(root, "");
         JsonElement type = json.get("model_type");
         if (type == null || !type.isJsonPrimitive() || !"gpt_neo".equals(type.getAsString())) {
@@ -119,16 +119,16 @@ public record GptNeoConfig(
         }
         int hidden = wholeNumber(source, json, "hidden_size", MAX_HIDDEN);
         int layers = wholeNumber(source, json, "num_layers", MAX_LAYERS);
-        int intermediate = absent(json, "intermediate_size") ? 4 * hidden
-                : wholeNumber(source, json, "intermediate_size", MAX_INTERMEDIATE);
+        int intermediate = absent(json, "intermediate_size") ? 4 * hidden : wholeNumber(source, json, "intermediate_size");
         List<Boolean> local = expandAttentionTypes(source, json, layers);
         float eps = absent(json, "layer_norm_epsilon") ? 1e-5f
                 : (float) source.number(json.get("layer_norm_epsilon"), "layer_norm_epsilon");
-        int vocab = wholeNumber(source, json, "vocab_size", MAX_VOCAB);
-        int eos = absent(json, "eos_token_id") ? 50256 : wholeNumber(source, json, "eos_token_id", MAX_VOCAB);
-        return new GptNeoConfig(vocab, hidden, wholeNumber(source, json, "num_heads", MAX_HIDDEN), intermediate,
-                wholeNumber(source, json, "max_position_embeddings", MAX_POSITIONS),
-                wholeNumber(source, json, "window_size", MAX_POSITIONS), eps, eos, local);
+        int vocab = wholeNumber(source, json, "vocab_size");
+        // Absent: Hugging Face's default, GPT-2's end of text, where the vocabulary is large enough to have it.
+        int eos = absent(json, "eos_token_id") ? Math.min(50256, vocab - 1) : wholeNumber(source, json, "eos_token_id");
+        return new GptNeoConfig(vocab, hidden, wholeNumber(source, json, "num_heads"),
+                intermediate, wholeNumber(source, json, "max_position_embeddings"),
+                wholeNumber(source, json, "window_size"), eps, eos, local);
     }
 
     /**
@@ -168,9 +168,17 @@ public record GptNeoConfig(
         return local;
     }
 
-    /** A required whole-number field from 1 to {@code max} (an id from 0). */
+    /**
+     * A required whole-number field from 1 (an id from 0) to {@code max}. The constructor bounds
+     * each further; only the two that size what is computed before it (4 × hidden_size, the
+     * expansion of attention_types) are bounded here.
+     */
     private static int wholeNumber(JsonSource source, JsonObject json, String field, int max) throws IOException {
         return (int) source.wholeNumber(json.get(field), field, field.endsWith("_id") ? 0 : 1, max);
+    }
+
+    private static int wholeNumber(JsonSource source, JsonObject json, String field) throws IOException {
+        return wholeNumber(source, json, field, Integer.MAX_VALUE);
     }
 
     /** Hugging Face writes null for a field left to its default. */

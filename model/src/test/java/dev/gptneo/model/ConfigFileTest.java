@@ -65,15 +65,19 @@ class ConfigFileTest {
     /** Each value that does not fit, and what config.json is told it should be. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "window_size|30000000|field \"window_size\": expected a whole number from 1 to 1048576, got 30000000",
+        "window_size|30000000|field \"window_size\": expected from 1 to max_position_embeddings (128), got 30000000",
         "window_size|1000000|field \"window_size\": expected from 1 to max_position_embeddings (128), got 1000000",
-        "window_size|0|field \"window_size\": expected a whole number from 1 to 1048576, got 0",
+        "window_size|0|field \"window_size\": expected a whole number from 1 to 2147483647, got 0",
+        "max_position_embeddings|2000000|field \"max_position_embeddings\": expected from 1 to 1048576, got 2000000",
+        "intermediate_size|300000|field \"intermediate_size\": expected from 1 to 262144, got 300000",
         "num_layers|4294967300|field \"num_layers\": expected a whole number from 1 to 1024, got 4294967300",
         "hidden_size|64.7|field \"hidden_size\": expected a whole number, got 64.7",
         "hidden_size|66|field \"hidden_size\": expected a multiple of num_heads (4), got 66",
         "num_heads|65|field \"num_heads\": expected from 1 to 64, got 65",
-        "vocab_size|-5|field \"vocab_size\": expected a whole number from 1 to 1048576, got -5",
-        "vocab_size|1e400|field \"vocab_size\": expected a whole number from 1 to 1048576, got 1e400",
+        "vocab_size|-5|field \"vocab_size\": expected a whole number from 1 to 2147483647, got -5",
+        "vocab_size|1e400|field \"vocab_size\": expected a whole number from 1 to 2147483647, got 1e400",
+        "vocab_size|2000000|field \"vocab_size\": expected from 1 to 1048576, got 2000000",
+        "hidden_size|100000|field \"hidden_size\": expected a whole number from 1 to 65536, got 100000",
         "intermediate_size|1e-3|field \"intermediate_size\": expected a whole number, got 1e-3",
         "layer_norm_epsilon|0|field \"layer_norm_epsilon\": expected a positive number, got 0.0",
         "layer_norm_epsilon|-1e-5|field \"layer_norm_epsilon\": expected a positive number, got -1.0E-5",
@@ -140,6 +144,13 @@ class ConfigFileTest {
         assertMessage(refused(c -> c.add("layer_norm_epsilon", new JsonPrimitive("small"))),
                 "field \"layer_norm_epsilon\": expected a number, got \"small\"");
         assertMessage(refused(c -> c.add("model_type", new JsonObject())), "field \"model_type\": expected \"gpt_neo\", got {}");
+    }
+
+    /** Found by CheckpointFuzzTest#configJson: a value shown in a message is escaped, so it stays one line. */
+    @Test
+    void aModelTypeWithANewlineStaysOnOneLine() throws IOException {
+        assertMessage(refused(c -> c.addProperty("model_type", "gpt_no\n")),
+                "field \"model_type\": expected \"gpt_neo\", got \"gpt_no\\n\"");
     }
 
     @Test

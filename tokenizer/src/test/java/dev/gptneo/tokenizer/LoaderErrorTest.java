@@ -109,6 +109,24 @@ class LoaderErrorTest {
         assertMessage("vocab.json", "not valid JSON", "line 1 column 48");
     }
 
+    /**
+     * Found by TokenizerFilesFuzzTest: Gson's message ends in a second line (a link to its
+     * troubleshooting page) and advises lenient parsing; the message is its first line, reworded.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiterString = " => ", quoteCharacter = '~', value = {
+        "~~ => not valid JSON: End of input at line 1 column 1 path $",
+        "{\"a\": 0,, \"b\": 1} => not valid JSON: syntax error at line 1 column 10 path $.a",
+        "{\"a\u0001\": 0} => not valid JSON: Unescaped control characters (\\u0000-\\u001F) are not allowed in strict mode"
+                + " at line 1 column 3 path $.",
+        "{a: 0} => not valid JSON: syntax error at line 1 column 3 path $.",
+    })
+    void aSyntaxErrorIsOneLineWithoutGsonsAdvice(String vocab, String expected) throws IOException {
+        write("vocab.json", vocab);
+        write("merges.txt", "#version: 0.2\n");
+        assertEquals(dir.resolve("vocab.json") + ": " + expected, message());
+    }
+
     @Test
     void malformedUtf8IsRefusedWithItsOffset() throws IOException {
         write("vocab.json", VOCAB);

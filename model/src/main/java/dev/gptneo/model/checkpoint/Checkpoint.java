@@ -92,12 +92,16 @@ public final class Checkpoint implements WeightSource {
         return fileOf;
     }
 
-    /** The shard {@code name} of the index: a relative path that stays inside {@code dir} once normalised. */
+    /**
+     * The shard {@code name} of the index: a relative path that stays inside {@code dir} once
+     * normalised, without control characters (a newline in it would split every message naming it).
+     */
     private static Path shardPath(JsonSource index, String field, Path dir, String name) throws IOException {
         Path folder = dir.toAbsolutePath().normalize();
         try {
             Path shard = folder.resolve(name).normalize();
-            if (!Path.of(name).isAbsolute() && shard.startsWith(folder) && !shard.equals(folder)) {
+            if (!Path.of(name).isAbsolute() && shard.startsWith(folder) && !shard.equals(folder)
+                    && name.chars().noneMatch(Character::isISOControl)) {
                 return shard;
             }
         } catch (InvalidPathException e) {

@@ -69,8 +69,10 @@ public final class SafetensorsFile {
             }
             return parse(path, file);
         } catch (IOException e) {
-            throw new CheckpointException(e.getMessage().startsWith(path.toString()) ? e.getMessage()
-                    : path + ": cannot be read (" + e.getMessage() + ")");
+            // The checks' messages name the file already; the file system's do not.
+            String message = String.valueOf(e.getMessage());
+            throw new CheckpointException(message.startsWith(path.toString()) ? message
+                    : path + ": cannot be read (" + message + ")");
         }
     }
 

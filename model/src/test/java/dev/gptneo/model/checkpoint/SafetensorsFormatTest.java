@@ -164,6 +164,17 @@ class SafetensorsFormatTest {
         assertEquals(expected, refusal("{\"a\":" + entry + "}", 16));
     }
 
+    /** Found by CheckpointFuzzTest#safetensorsFile: a tensor name is quoted and escaped in messages. */
+    @Test
+    void aTensorNameWithANewlineStaysOnOneLine() throws IOException {
+        write("{\"c\\n\":{\"dtype\":\"I32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        SafetensorsFile file = SafetensorsFile.open(file(), arena);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> file.tensor("c\n"));
+        assertEquals(file() + ": tensor \"c\\n\": unsupported dtype I32 (expected F32, F16 or BF16)", e.getMessage());
+        assertEquals("tensor \"_metadata__\\n\": field \"dtype\": missing (expected a string)",
+                refusal("{\"_metadata__\\n\":{}}", 0));
+    }
+
     @Test
     void metadataIsStringsOnly() throws IOException {
         assertEquals("field \"__metadata__.format\": expected a string, got 1",

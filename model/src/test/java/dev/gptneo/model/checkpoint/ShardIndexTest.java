@@ -74,6 +74,24 @@ class ShardIndexTest {
                 + dir.toAbsolutePath().normalize() + ", got \"" + name + "\"", refusal());
     }
 
+    /** Found by CheckpointFuzzTest#shardIndex: names Path cannot hold, or that would split a message. */
+    @Test
+    void aShardNameWithANulOrANewlineIsRefusedByName() throws IOException {
+        index("{\"w\": \"shard.safetensors\\u0000\"}");
+        assertEquals("field \"weight_map.w\": expected the name of a file inside the model folder "
+                + dir.toAbsolutePath().normalize() + ", got \"shard.safetensors\\u0000\"", refusal());
+        index("{\"w\": \"shard.safetensors\\n\"}");
+        assertEquals("field \"weight_map.w\": expected the name of a file inside the model folder "
+                + dir.toAbsolutePath().normalize() + ", got \"shard.safetensors\\n\"", refusal());
+    }
+
+    /** Found by CheckpointFuzzTest#shardIndex: once Java's "Input length = 1". */
+    @Test
+    void anIndexThatIsNotUtf8IsRefusedWithItsOffset() throws IOException {
+        Files.write(dir.resolve(Checkpoint.INDEX), new byte[] {'{', '"', (byte) 0xE7, (byte) 0xDD, '"', ':', '1', '}'});
+        assertEquals("not valid UTF-8 (byte 2)", refusal());
+    }
+
     @Test
     void aFifoShardIsRefusedWithoutBlocking() throws Exception {
         SpecialFiles.mkfifo(dir.resolve("pipe.safetensors"));

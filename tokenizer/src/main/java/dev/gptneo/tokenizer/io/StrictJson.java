@@ -25,8 +25,8 @@ public final class StrictJson {
     }
 
     /**
-     * Parses one JSON value, refusing malformed JSON, a key twice in one object and anything but
-     * whitespace after the value. Nesting is bounded by Gson's reader (255 levels).
+     * Parses one JSON value, refusing malformed JSON, an empty text, a key twice in one object and
+     * anything but whitespace after the value. Nesting is bounded by Gson's reader (255 levels).
      *
      * @param source what the text is (a file, a header), for the message
      * @throws IOException "SOURCE: not valid JSON: REASON at line L column C"
@@ -35,6 +35,7 @@ public final class StrictJson {
         try {
             JsonReader reader = new UniqueKeyReader(text);
             reader.setStrictness(Strictness.STRICT);
+            reader.peek(); // an empty text is no JSON value (Gson would read it as null)
             JsonElement root = JsonParser.parseReader(reader);
             reader.peek(); // strict: anything but whitespace after the value is a syntax error
             return root;
