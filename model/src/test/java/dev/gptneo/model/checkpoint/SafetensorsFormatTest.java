@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -191,11 +192,20 @@ class SafetensorsFormatTest {
                 + " 2147483647 rows and columns", e.getMessage());
     }
 
-    /** Mapping a FIFO would block until a writer came, and a device is "No such device": neither is opened. */
+    /** Mapping a FIFO would block until a writer came: it is never opened. */
     @Test
     void aFifoIsRefusedWithoutBlocking() throws Exception {
         SpecialFiles.mkfifo(file());
         assertTimeoutPreemptively(Duration.ofSeconds(5),
                 () -> assertEquals("not a regular file (a folder, FIFO or device cannot be loaded)", refusal()));
+    }
+
+    /** Mapping a device failed with the bare "No such device": it is refused by what it is. */
+    @Test
+    void aDeviceIsRefusedByWhatItIs() throws IOException {
+        Path device = Path.of("/dev/zero");
+        Assumptions.assumeTrue(Files.exists(device), "no /dev/zero here");
+        Files.createSymbolicLink(file(), device);
+        assertEquals("not a regular file (a folder, FIFO or device cannot be loaded)", refusal());
     }
 }

@@ -46,7 +46,7 @@ public final class InputFiles {
         requireRegularFile(file);
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
-            // One byte past the limit tells a file at the limit from a larger one, whatever its size said.
+            // One byte past the limit tells a file at the limit from a larger one.
             bytes = in.readNBytes(Math.toIntExact(Math.min(maxBytes + 1, Integer.MAX_VALUE - 8)));
         } catch (IOException e) {
             throw new IOException(file + ": cannot be read (" + e.getMessage() + ")", e);

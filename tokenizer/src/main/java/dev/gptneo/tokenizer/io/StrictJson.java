@@ -50,10 +50,9 @@ public final class StrictJson {
      */
     private static String reason(Exception e) {
         Throwable cause = e instanceof JsonParseException && e.getCause() != null ? e.getCause() : e;
-        String message = String.valueOf(cause.getMessage());
-        message = message.lines().findFirst().orElse("");
-        return message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "syntax error")
-                .replace("JsonReader.setStrictness(Strictness.LENIENT)", "lenient parsing");
+        // The first line only: a key in Gson's path may itself hold a newline.
+        String message = String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
+        return message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "syntax error");
     }
 
     /** A reader that refuses an object's key seen before in that object. */
