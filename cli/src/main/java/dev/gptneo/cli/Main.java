@@ -105,7 +105,7 @@ public final class Main {
 
     /** Users get the message, not a stack trace: it names the file, flag or line at fault. */
     private static int failure(CommandLine command, Exception e) {
-        command.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+        command.getErr().println("error: " + FailureMessage.of(e));
         command.getErr().flush();
         return 1;
     }

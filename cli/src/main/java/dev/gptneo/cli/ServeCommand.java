@@ -1,7 +1,6 @@
 package dev.gptneo.cli;
 
 import com.google.inject.Guice;
-import com.google.inject.ProvisionException;
 import dev.gptneo.server.ConnectionLimits;
 import dev.gptneo.server.GptNeoServer;
 import dev.gptneo.server.ServerConfig;
@@ -86,12 +85,8 @@ final class ServeCommand extends SubCommand {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
-        GptNeoServer server;
-        try {
-            server = Guice.createInjector(ServerModules.production(config)).getInstance(GptNeoServer.class);
-        } catch (ProvisionException e) {
-            throw cause(e);
-        }
+        // Main prints a failure's cause in one line (FailureMessage): the model, the KV budget, a TLS or token file.
+        GptNeoServer server = Guice.createInjector(ServerModules.production(config)).getInstance(GptNeoServer.class);
         server.start();
         PrintStream log = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -111,24 +106,19 @@ final class ServeCommand extends SubCommand {
         return 0;
     }
 
-    /**
-     * Guice's report lists its bindings; the cause's message names what is wrong (the model, the
-     * KV budget, a TLS or token file).
-     */
-    private static Exception cause(ProvisionException e) {
-        return e.getCause() instanceof Exception cause ? cause : e;
-    }
-
-    /** Loads and warms up; a failure ends the start at once with one line naming what failed. */
+    /** Loads and warms up; a failure stops the server and ends the start at once, in one line naming what failed. */
     private static void load(GptNeoServer server) throws Exception {
         try {
             server.load();
-        } catch (ProvisionException e) {
-            throw cause(e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("the warm-up generation failed: " + e.getCause(), e);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the warm-up generation did not finish in time: the engine is stuck", e);
+        } catch (Exception e) {
+            server.shutdown();
+            throw switch (e) {
+                case ExecutionException failed -> new IllegalStateException(
+                        "the warm-up generation failed: " + FailureMessage.of(failed), failed);
+                case TimeoutException late -> new IllegalStateException(
+                        "the warm-up generation did not finish in time: the engine is stuck", late);
+                default -> e;
+            };
         }
     }
 

@@ -5,7 +5,6 @@ import dev.gptneo.kernels.BatchSequence;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.Tensor;
 import dev.gptneo.model.checkpoint.Checkpoint;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +53,7 @@ public final class GptNeoModel implements AutoCloseable {
      * @param quantize {@link DType#Q8_0} to quantize the matrices at load, or null
      * @throws CheckpointException naming the file and tensor or field that is wrong
      */
-    public static GptNeoModel load(Path dir, Backend backend, DType quantize) throws IOException {
+    public static GptNeoModel load(Path dir, Backend backend, DType quantize) {
         GptNeoConfig config = GptNeoConfig.load(dir);
         Checkpoint checkpoint = Checkpoint.open(dir);
         return fromSource(config, checkpoint, backend, quantize);

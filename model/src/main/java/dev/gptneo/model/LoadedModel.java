@@ -2,6 +2,7 @@ package dev.gptneo.model;
 
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
+import dev.gptneo.model.checkpoint.Checkpoint;
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,6 +47,7 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
             };
             DType made = dtype == null || dtype == DType.Q8_0 ? DType.F32 : dtype;
             Gpt2Tokenizer tokenizer = tokenizer(spec, tokenizerDir);
+            requireVocabularyFits(config, tokenizer, spec);
             GptNeoModel model = GptNeoModel.fromSource(config, new SyntheticWeights(SYNTHETIC_SEED, made), backend, quantize);
             return new LoadedModel(spec, model, tokenizer);
         }
@@ -55,7 +57,26 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
                     + " applies to synthetic models; a checkpoint keeps its stored format (use --dtype q8 to quantize)");
         }
         Gpt2Tokenizer tokenizer = tokenizer(spec, tokenizerDir);
-        return new LoadedModel(dir.getFileName().toString(), GptNeoModel.load(dir, backend, quantize), tokenizer);
+        GptNeoConfig config = GptNeoConfig.load(dir);
+        requireVocabularyFits(config, tokenizer, dir.resolve("config.json").toString());
+        GptNeoModel model = GptNeoModel.fromSource(config, Checkpoint.open(dir), backend, quantize);
+        return new LoadedModel(dir.getFileName().toString(), model, tokenizer);
+    }
+
+    /**
+     * A model must have a row for every token of its tokenizer. One with more rows is common
+     * (vocabularies padded to a multiple of 64 or 128 for speed): the extra ids mean nothing, and
+     * generation never samples them. One with fewer could not read or predict the tokenizer's last
+     * ids, and is refused before its weights are loaded.
+     *
+     * @param where the model, for the message
+     */
+    private static void requireVocabularyFits(GptNeoConfig config, Gpt2Tokenizer tokenizer, String where) {
+        if (config.vocabSize() < tokenizer.vocabSize()) {
+            throw new CheckpointException(where + ": field \"vocab_size\": expected at least the tokenizer's "
+                    + tokenizer.vocabSize() + " tokens, got " + config.vocabSize()
+                    + " (the model has no row for its last ids; is --tokenizer the model's own?)");
+        }
     }
 
     /**

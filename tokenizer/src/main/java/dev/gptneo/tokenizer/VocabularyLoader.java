@@ -3,17 +3,12 @@ package dev.gptneo.tokenizer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import java.io.BufferedReader;
+import dev.gptneo.tokenizer.io.InputFiles;
+import dev.gptneo.tokenizer.io.JsonSource;
+import dev.gptneo.tokenizer.io.StrictJson;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,14 +31,21 @@ final class VocabularyLoader {
     static final String GPT2_VOCAB = "gpt2/vocab.json.gz";
     static final String GPT2_MERGES = "gpt2/merges.txt.gz";
 
-    /** A text file to parse: its name for error messages, and how to open it. */
+    /**
+     * The most bytes read from one tokenizer file: far above the largest real ones (a 256,000-token
+     * tokenizer.json is about 35 MB), so that a huge file is refused rather than exhausting memory.
+     */
+    static final long MAX_FILE_BYTES = 256L << 20;
+
+    /** A text file to parse: its name for error messages, and how to read it. */
     record Source(String name, Opener opener) {
         interface Opener {
-            Reader open() throws IOException;
+            String read() throws IOException;
         }
 
+        /** A file of a model folder: a regular file, within {@link #MAX_FILE_BYTES}, strict UTF-8. */
         static Source file(Path file) {
-            return new Source(file.toString(), () -> Files.newBufferedReader(file, StandardCharsets.UTF_8));
+            return new Source(file.toString(), () -> InputFiles.readText(file, MAX_FILE_BYTES));
         }
 
         /**
@@ -57,24 +59,27 @@ final class VocabularyLoader {
                     if (in == null) {
                         throw new IOException(where + ": missing from the classpath");
                     }
-                    return new StringReader(new String(new GZIPInputStream(in).readAllBytes(), StandardCharsets.UTF_8));
+                    return new String(new GZIPInputStream(in).readAllBytes(), StandardCharsets.UTF_8);
                 } catch (ZipException | EOFException e) {
                     throw new IOException(where + ": not valid gzip data (" + e.getMessage() + ")", e);
                 }
             });
         }
 
-        Reader open() throws IOException {
-            return opener.open();
+        String read() throws IOException {
+            return opener.read();
         }
     }
 
     private final Source file;
+    /** The same file's JSON values, whose errors name it and the field. */
+    private final JsonSource json;
     private final Map<String, Integer> ids;
     private final List<Vocabulary.Merge> merges = new ArrayList<>();
 
     private VocabularyLoader(Source file, Map<String, Integer> ids) {
         this.file = file;
+        this.json = new JsonSource(file.name());
         this.ids = ids;
     }
 
@@ -84,15 +89,18 @@ final class VocabularyLoader {
                 || Files.exists(dir.resolve("tokenizer.json"));
     }
 
-    /** Loads the tokenizer files of {@code modelDir}. */
+    /**
+     * Loads the tokenizer files of {@code modelDir}. A file is chosen by its name alone, so that
+     * one that is there but cannot be read (a FIFO, a folder) is reported, not passed over.
+     */
     static Vocabulary load(Path modelDir) throws IOException {
         Path vocab = modelDir.resolve("vocab.json");
         Path mergesTxt = modelDir.resolve("merges.txt");
         Path tokenizerJson = modelDir.resolve("tokenizer.json");
-        if (Files.isRegularFile(vocab) && Files.isRegularFile(mergesTxt)) {
+        if (Files.exists(vocab) && Files.exists(mergesTxt)) {
             return fromVocabAndMerges(Source.file(vocab), Source.file(mergesTxt));
         }
-        if (Files.isRegularFile(tokenizerJson)) {
+        if (Files.exists(tokenizerJson)) {
             return fromTokenizerJson(Source.file(tokenizerJson));
         }
         throw new IOException(modelDir + ": no tokenizer files (need vocab.json and merges.txt, or tokenizer.json)");
@@ -105,53 +113,54 @@ final class VocabularyLoader {
 
     private static Vocabulary fromVocabAndMerges(Source vocabFile, Source mergesFile) throws IOException {
         VocabularyLoader vocab = new VocabularyLoader(vocabFile, new HashMap<>());
-        vocab.addTokens(vocab.object(vocab.parseJson(), "the top level"), "");
+        vocab.addTokens(vocab.json.object(vocab.parseJson(), ""), "");
         VocabularyLoader merges = new VocabularyLoader(mergesFile, vocab.ids);
-        try (BufferedReader in = new BufferedReader(mergesFile.open())) {
-            int lineNo = 0;
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                lineNo++;
-                // The "#version: 0.2" header; blank lines (a trailing newline) carry no rule.
-                if (line.isEmpty() || lineNo == 1 && line.startsWith("#version")) {
-                    continue;
-                }
-                String[] pair = line.split(" ", -1);
-                String where = "line " + lineNo;
-                if (pair.length != 2) {
-                    throw merges.error(where, "expected two tokens separated by one space, got \"" + line + "\"");
-                }
-                merges.addMerge(pair[0], pair[1], where);
+        List<String> lines = mergesFile.read().lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            // The "#version: 0.2" header; blank lines (a trailing newline) carry no rule.
+            if (line.isEmpty() || i == 0 && line.startsWith("#version")) {
+                continue;
             }
+            String[] pair = line.split(" ", -1);
+            String where = "line " + (i + 1);
+            if (pair.length != 2) {
+                throw merges.error(where, "expected two tokens separated by one space, got "
+                        + JsonSource.quote(line));
+            }
+            merges.addMerge(pair[0], pair[1], where);
         }
         return vocab.finish(merges.merges, List.of(END_OF_TEXT));
     }
 
     private static Vocabulary fromTokenizerJson(Source file) throws IOException {
         VocabularyLoader loader = new VocabularyLoader(file, new HashMap<>());
-        JsonObject root = loader.object(loader.parseJson(), "the top level");
-        JsonObject model = loader.object(root.get("model"), "model");
-        loader.addTokens(loader.object(model.get("vocab"), "model.vocab"), "model.vocab.");
+        JsonSource json = loader.json;
+        JsonObject root = json.object(loader.parseJson(), "");
+        JsonObject model = json.object(root.get("model"), "model");
+        loader.addTokens(json.object(model.get("vocab"), "model.vocab"), "model.vocab.");
         List<String> special = new ArrayList<>();
-        JsonArray added = root.has("added_tokens") ? loader.array(root.get("added_tokens"), "added_tokens") : new JsonArray();
+        JsonArray added = root.has("added_tokens") ? json.array(root.get("added_tokens"), "added_tokens") : new JsonArray();
         for (int i = 0; i < added.size(); i++) {
-            JsonObject token = loader.object(added.get(i), "added_tokens[" + i + "]");
-            String content = loader.string(token.get("content"), "added_tokens[" + i + "].content");
-            loader.addToken(content, token.get("id"), "added_tokens[" + i + "].id");
-            if (token.has("special") && token.get("special").getAsBoolean()) {
+            String where = "added_tokens[" + i + "]";
+            JsonObject token = json.object(added.get(i), where);
+            String content = json.string(token.get("content"), where + ".content");
+            loader.addToken(content, token.get("id"), where + ".id");
+            if (token.has("special") && json.bool(token.get("special"), where + ".special")) {
                 special.add(content);
             }
         }
-        JsonArray merges = loader.array(model.get("merges"), "model.merges");
+        JsonArray merges = json.array(model.get("merges"), "model.merges");
         for (int i = 0; i < merges.size(); i++) {
             String where = "model.merges[" + i + "]";
             JsonElement merge = merges.get(i);
-            if (merge.isJsonArray() && merge.getAsJsonArray().size() == 2) {
-                JsonArray pair = merge.getAsJsonArray();
-                loader.addMerge(loader.string(pair.get(0), where), loader.string(pair.get(1), where), where);
+            if (merge.isJsonArray()) {
+                JsonArray pair = json.array(merge, where, 2);
+                loader.addMerge(json.string(pair.get(0), where + "[0]"), json.string(pair.get(1), where + "[1]"), where);
             } else {
-                String[] pair = loader.string(merge, where).split(" ", -1);
+                String[] pair = json.string(merge, where).split(" ", -1);
                 if (pair.length != 2) {
-                    throw loader.error(where, "expected \"left right\" or [\"left\", \"right\"]");
+                    throw json.expected(where, "\"left right\" or [\"left\", \"right\"]", merge);
                 }
                 loader.addMerge(pair[0], pair[1], where);
             }
@@ -160,17 +169,7 @@ final class VocabularyLoader {
     }
 
     private JsonElement parseJson() throws IOException {
-        try (Reader in = file.open()) {
-            JsonReader reader = new JsonReader(in);
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement root = JsonParser.parseReader(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw error("", "text after the JSON value");
-            }
-            return root;
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new IOException(file.name() + ": invalid JSON: " + e.getMessage(), e);
-        }
+        return StrictJson.parse(file.read(), file.name());
     }
 
     private void addTokens(JsonObject vocab, String path) throws IOException {
@@ -180,13 +179,10 @@ final class VocabularyLoader {
     }
 
     private void addToken(String token, JsonElement id, String where) throws IOException {
-        if (id == null || !id.isJsonPrimitive() || !id.getAsJsonPrimitive().isNumber()
-                || id.getAsDouble() != id.getAsInt() || id.getAsInt() < 0) {
-            throw error(where, "id must be a non-negative integer, got " + id);
-        }
-        Integer previous = ids.putIfAbsent(token, id.getAsInt());
-        if (previous != null && previous != id.getAsInt()) {
-            throw error(where, "token has two ids, " + previous + " and " + id);
+        int value = (int) json.wholeNumber(id, where, 0, Integer.MAX_VALUE);
+        Integer previous = ids.putIfAbsent(token, value);
+        if (previous != null && previous != value) {
+            throw json.error(where, "token has two ids, " + previous + " and " + value);
         }
     }
 
@@ -213,7 +209,7 @@ final class VocabularyLoader {
             bytes[id] = special.contains(tokens[id])
                     ? tokens[id].getBytes(StandardCharsets.UTF_8) : ByteLevel.toBytes(tokens[id]);
             if (bytes[id] == null) {
-                throw error("", "token \"" + tokens[id] + "\" has a character outside GPT-2's byte alphabet");
+                throw error("", "token " + JsonSource.quote(tokens[id]) + " has a character outside GPT-2's byte alphabet");
             }
         }
         return new Vocabulary(tokens, bytes, mergeRules, specialIds);
@@ -226,30 +222,9 @@ final class VocabularyLoader {
     private int idOf(String token, String where) throws IOException {
         Integer id = ids.get(token);
         if (id == null) {
-            throw error(where, "token \"" + token + "\" is not in the vocabulary");
+            throw error(where, "token " + JsonSource.quote(token) + " is not in the vocabulary");
         }
         return id;
-    }
-
-    private JsonObject object(JsonElement element, String where) throws IOException {
-        if (element == null || !element.isJsonObject()) {
-            throw error(where, "expected a JSON object");
-        }
-        return element.getAsJsonObject();
-    }
-
-    private JsonArray array(JsonElement element, String where) throws IOException {
-        if (element == null || !element.isJsonArray()) {
-            throw error(where, "expected a JSON array");
-        }
-        return element.getAsJsonArray();
-    }
-
-    private String string(JsonElement element, String where) throws IOException {
-        if (element == null || !element.isJsonPrimitive() || !element.getAsJsonPrimitive().isString()) {
-            throw error(where, "expected a string");
-        }
-        return element.getAsString();
     }
 
     private IOException error(String where, String message) {

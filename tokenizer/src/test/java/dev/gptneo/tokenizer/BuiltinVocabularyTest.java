@@ -39,7 +39,7 @@ class BuiltinVocabularyTest {
     @Test
     void aMissingResourceIsNamed() {
         IOException e = assertThrows(IOException.class,
-                () -> VocabularyLoader.Source.gzipResource("gpt2/missing.json.gz").open());
+                () -> VocabularyLoader.Source.gzipResource("gpt2/missing.json.gz").read());
         assertTrue(e.getMessage().contains("dev/gptneo/tokenizer/gpt2/missing.json.gz"), e.getMessage());
     }
 

@@ -2,14 +2,17 @@ package dev.gptneo.model.checkpoint;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.model.CheckpointException;
 import dev.gptneo.model.WeightSource;
+import dev.gptneo.tokenizer.io.InputFiles;
+import dev.gptneo.tokenizer.io.JsonSource;
+import dev.gptneo.tokenizer.io.StrictJson;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -19,11 +22,17 @@ import java.util.Map;
 /**
  * The weights of a Hugging Face model folder: {@code model.safetensors}, or the shards listed in
  * {@code model.safetensors.index.json}. Files are memory-mapped for as long as this is open.
+ *
+ * <p>An index names its shards by path: only paths inside the model folder are opened (a shard
+ * named {@code ../../etc/passwd} is refused), and only regular files. Symbolic links are followed,
+ * as Hugging Face's cache links a snapshot's files to its blobs elsewhere.
  */
 public final class Checkpoint implements WeightSource {
 
     static final String SINGLE = "model.safetensors";
     static final String INDEX = "model.safetensors.index.json";
+    /** An index lists one line per tensor: a few hundred kilobytes for the largest models. */
+    private static final long MAX_INDEX_BYTES = 64L << 20;
 
     private final Arena arena;
     private final Map<String, SafetensorsFile> fileOf;
@@ -33,12 +42,19 @@ public final class Checkpoint implements WeightSource {
         this.fileOf = fileOf;
     }
 
-    /** Maps the folder's safetensors files and checks every header. */
-    public static Checkpoint open(Path dir) throws IOException {
+    /**
+     * Maps the folder's safetensors files and checks every header.
+     *
+     * @throws CheckpointException naming the file, and the tensor or field, at fault
+     */
+    public static Checkpoint open(Path dir) {
         Arena arena = Arena.ofShared();
         try {
             return new Checkpoint(arena, index(dir, arena));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            arena.close();
+            throw new CheckpointException(e.getMessage());
+        } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
@@ -55,33 +71,43 @@ public final class Checkpoint implements WeightSource {
         if (!Files.exists(indexPath)) {
             throw new CheckpointException(dir + ": no " + SINGLE + " or " + INDEX + " (only safetensors checkpoints are supported)");
         }
-        Map<String, SafetensorsFile> shards = new HashMap<>();
-        for (Map.Entry<String, JsonElement> e : weightMap(indexPath).entrySet()) {
-            String shardName = e.getValue().getAsString();
-            SafetensorsFile shard = shards.get(shardName);
+        JsonSource index = new JsonSource(indexPath.toString());
+        JsonObject root = index.object(StrictJson.parse(InputFiles.readText(indexPath, MAX_INDEX_BYTES),
+                indexPath.toString()), "");
+        Map<Path, SafetensorsFile> shards = new HashMap<>();
+        for (Map.Entry<String, JsonElement> e : index.object(root.get("weight_map"), "weight_map").entrySet()) {
+            String field = "weight_map." + e.getKey();
+            Path shardPath = shardPath(index, field, dir, index.string(e.getValue(), field));
+            SafetensorsFile shard = shards.get(shardPath);
             if (shard == null) {
-                shard = SafetensorsFile.open(dir.resolve(shardName), arena);
-                shards.put(shardName, shard);
+                shard = SafetensorsFile.open(shardPath, arena);
+                shards.put(shardPath, shard);
             }
             if (shard.entry(e.getKey()) == null) {
-                throw new CheckpointException(indexPath + ": tensor " + e.getKey() + " is mapped to "
-                        + shardName + ", which does not contain it");
+                throw index.error(field, "tensor " + JsonSource.quote(e.getKey()) + " is mapped to "
+                        + JsonSource.quote(e.getValue().getAsString()) + ", which does not contain it");
             }
             fileOf.put(e.getKey(), shard);
         }
         return fileOf;
     }
 
-    private static JsonObject weightMap(Path indexPath) throws IOException {
+    /**
+     * The shard {@code name} of the index: a relative path that stays inside {@code dir} once
+     * normalised, without control characters (a newline in it would split every message naming it).
+     */
+    private static Path shardPath(JsonSource index, String field, Path dir, String name) throws IOException {
+        Path folder = dir.toAbsolutePath().normalize();
         try {
-            JsonElement map = JsonParser.parseString(Files.readString(indexPath)).getAsJsonObject().get("weight_map");
-            if (map == null || !map.isJsonObject()) {
-                throw new CheckpointException(indexPath + ": no weight_map object");
+            Path shard = folder.resolve(name).normalize();
+            if (!Path.of(name).isAbsolute() && shard.startsWith(folder) && !shard.equals(folder)
+                    && name.chars().noneMatch(Character::isISOControl)) {
+                return shard;
             }
-            return map.getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new CheckpointException(indexPath + ": not valid JSON: " + e.getMessage());
+        } catch (InvalidPathException e) {
+            // refused below, as any other name that is not a file of the folder
         }
+        throw index.expected(field, "the name of a file inside the model folder " + folder, new JsonPrimitive(name));
     }
 
     @Override
@@ -90,9 +116,10 @@ public final class Checkpoint implements WeightSource {
     }
 
     /**
-     * The tensor {@code name}, checked to have exactly {@code shape}.
+     * The tensor {@code name}, checked to have exactly {@code shape} and only finite values (one
+     * pass over it, a fraction of what loading it costs).
      *
-     * @throws CheckpointException naming the file and tensor when it is missing or misshapen
+     * @throws CheckpointException naming the file and tensor when it is missing, misshapen or not finite
      */
     @Override
     public HostTensor require(String name, long... shape) {
@@ -105,7 +132,13 @@ public final class Checkpoint implements WeightSource {
             throw new CheckpointException(file.path() + ": tensor " + name + " has shape "
                     + Arrays.toString(actual) + ", but config.json implies " + Arrays.toString(shape));
         }
-        return file.tensor(name);
+        HostTensor tensor = file.tensor(name);
+        long bad = FiniteValues.firstNonFinite(tensor);
+        if (bad >= 0) {
+            throw new CheckpointException(file.path() + ": tensor " + name + " holds " + tensor.get(bad)
+                    + " at element " + bad + " (weights must be finite: a NaN or infinity spreads to every logit)");
+        }
+        return tensor;
     }
 
     @Override

@@ -233,6 +233,8 @@ public final class Generation implements AutoCloseable {
     }
 
     private int choose(float[] logits) {
+        // A padded vocabulary's extra rows are no token: never sampled, never reported.
+        Arrays.fill(logits, tokenizer.vocabSize(), logits.length, Float.NEGATIVE_INFINITY);
         System.arraycopy(logits, 0, raw, 0, raw.length);
         int generated = length - promptLength;
         int eos = tokenizer.eosId();

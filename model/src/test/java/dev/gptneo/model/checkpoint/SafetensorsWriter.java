@@ -4,11 +4,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,8 +23,33 @@ final class SafetensorsWriter {
 
     private final Map<String, Blob> tensors = new LinkedHashMap<>();
 
+    /** Every tensor of {@code file}, in header order, for a test to change and write elsewhere. */
+    static SafetensorsWriter copyOf(Path file) throws IOException {
+        SafetensorsWriter copy = new SafetensorsWriter();
+        byte[] all = Files.readAllBytes(file);
+        int dataStart = 8 + (int) ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        try (Arena arena = Arena.ofConfined()) {
+            SafetensorsFile source = SafetensorsFile.open(file, arena);
+            for (String name : source.names()) {
+                SafetensorsFile.Entry e = source.entry(name);
+                byte[] bytes = Arrays.copyOfRange(all, dataStart + (int) e.begin(), dataStart + (int) e.end());
+                copy.put(name, new Blob(e.dtype(), e.shape(), bytes));
+            }
+        }
+        return copy;
+    }
+
     SafetensorsWriter put(String name, Blob blob) {
         tensors.put(name, blob);
+        return this;
+    }
+
+    Blob get(String name) {
+        return tensors.get(name);
+    }
+
+    SafetensorsWriter remove(String name) {
+        tensors.remove(name);
         return this;
     }
 
