@@ -165,7 +165,7 @@ final class LoadCalls implements AutoCloseable {
         HeldReader reader = new HeldReader(received::add);
         stalls.generateAsync(request(call, Math.max(settings.maxNewTokens(), STALL_MIN_NEW_TOKENS))).subscribe(reader);
         try {
-            reader.hold(settings.stallHold());
+            reader.hold(call.stallHold());
             reader.readAll();
             return CallKind.Ending.OK;
         } catch (InterruptedException e) {

@@ -42,8 +42,12 @@ final class LoadRun {
         }
     }
 
-    /** A call to make: its prompt, and what kind of call it is. */
-    record Call(int[] prompt, CallPlan.Planned plan) {
+    /**
+     * A call to make: its prompt, what kind of call it is, and for a STALL call how long it reads
+     * nothing: the run's hold, but no longer than the run's duration has left, so that a stalled
+     * call does not keep a run going past its time by more than any other call does.
+     */
+    record Call(int[] prompt, CallPlan.Planned plan, Duration stallHold) {
         CallKind kind() {
             return plan.kind();
         }
@@ -100,12 +104,14 @@ final class LoadRun {
 
     /** The next call, or null when all have been started (or the duration is up). In start order, so seeded. */
     private synchronized Call nextCall() {
-        boolean over = settings.duration() == null ? started == settings.requests()
-                : System.nanoTime() - startNanos >= settings.duration().toNanos();
+        Duration left = settings.duration() == null ? null
+                : settings.duration().minusNanos(System.nanoTime() - startNanos);
+        boolean over = left == null ? started == settings.requests() : !left.isPositive();
         if (over) {
             return null;
         }
         started++;
-        return new Call(prompts.ints(settings.promptTokens(), 0, END_OF_TEXT).toArray(), plan.next());
+        Duration hold = left == null || left.compareTo(settings.stallHold()) > 0 ? settings.stallHold() : left;
+        return new Call(prompts.ints(settings.promptTokens(), 0, END_OF_TEXT).toArray(), plan.next(), hold);
     }
 }

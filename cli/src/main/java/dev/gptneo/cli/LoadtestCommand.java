@@ -76,8 +76,9 @@ final class LoadtestCommand extends SubCommand {
     double stallFraction;
 
     @Option(names = "--stall-seconds", paramLabel = "S",
-            description = "how long a stalled call reads nothing; above serve's --stall-timeout-seconds to see it act,"
-                    + " below --timeout-seconds (default: ${DEFAULT-VALUE})")
+            description = "how long a stalled call reads nothing (with --duration-seconds, no longer than the time"
+                    + " left); above serve's --stall-timeout-seconds to see it act, below --timeout-seconds"
+                    + " (default: ${DEFAULT-VALUE})")
     int stallSeconds = 40;
 
     @Option(names = "--deadline-fraction", paramLabel = "F",
