@@ -2,7 +2,6 @@ package dev.gptneo.cli;
 
 import dev.gptneo.client.GenerationRequest;
 import dev.gptneo.client.GptNeoClient;
-import dev.gptneo.client.GptNeoClientBuilder;
 import dev.gptneo.client.TokenStream;
 import dev.gptneo.model.generate.GenerationParams;
 import java.io.PrintStream;
@@ -10,10 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-/** {@code gptneo client}: talks to a remote server; {@code generate} is its one sub-command. */
-@Command(name = "client", description = "generate on a remote gptneo server (client generate --target HOST:PORT ...)")
+/** {@code gptneo client}: talks to a remote server: {@code generate}, and {@code health} ({@link ClientHealth}). */
+@Command(name = "client", description = "generate on a remote gptneo server (client generate --target HOST:PORT ...),"
+        + " or ask its health (client health --target HOST:PORT)")
 final class ClientCommand implements Callable<Integer> {
 
     @Mixin
@@ -21,7 +20,7 @@ final class ClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws UsageException {
-        throw new UsageException("the only client sub-command is 'generate'");
+        throw new UsageException("a client sub-command is needed: 'generate' or 'health'");
     }
 
     /**
@@ -31,13 +30,8 @@ final class ClientCommand implements Callable<Integer> {
     @Command(name = "generate", description = "generate on a remote server, streaming the text to stdout")
     static final class Generate extends SubCommand {
 
-        @Option(names = "--target", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
-                description = "a server (host:port), several separated by commas, or a gRPC target (dns:///name:port)"
-                        + " (required)")
-        String target;
-
         @Mixin
-        ClientSecurityFlags security;
+        ConnectionFlags connection;
 
         @Mixin
         PromptFlags prompt;
@@ -53,7 +47,7 @@ final class ClientCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             GenerationRequest request = request();
             PrintStream stdout = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
-            try (GptNeoClient client = client().build(); TokenStream tokens = client.generate(request)) {
+            try (GptNeoClient client = connection.clients().get().build(); TokenStream tokens = client.generate(request)) {
                 tokens.forEachRemaining(message -> stdout.print(message.getTextDelta()));
             }
             stdout.println();
@@ -82,14 +76,6 @@ final class ClientCommand implements Callable<Integer> {
                 request.greedy();
             }
             return request.build();
-        }
-
-        private GptNeoClientBuilder client() throws UsageException {
-            GptNeoClientBuilder builder = target.contains(",")
-                    ? GptNeoClient.builder().targets(target.split(","))
-                    : GptNeoClient.builder().target(target);
-            security.apply(builder);
-            return builder;
         }
     }
 }

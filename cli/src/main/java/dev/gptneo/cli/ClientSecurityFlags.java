@@ -3,11 +3,12 @@ package dev.gptneo.cli;
 import dev.gptneo.client.GptNeoClientBuilder;
 import dev.gptneo.server.security.TokenFile;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Option;
 
 /**
- * How {@code client generate} reaches a protected server: TLS (with a client certificate for
- * mutual TLS) and a bearer token, which is only sent over TLS unless told otherwise.
+ * How {@code client generate} and {@code loadtest} reach a protected server: TLS (with a client
+ * certificate for mutual TLS) and a bearer token, which is only sent over TLS unless told otherwise.
  */
 final class ClientSecurityFlags {
 
@@ -40,8 +41,11 @@ final class ClientSecurityFlags {
             description = "send the token without TLS: only to a server on loopback (default: refused)")
     boolean tokenOverPlaintext;
 
-    /** Sets the builder's TLS and token as the flags say. */
-    void apply(GptNeoClientBuilder builder) throws UsageException {
+    /**
+     * The flags' TLS and token, checked (and the token file read) once, as something that sets a
+     * builder up: loadtest sets up several connections alike.
+     */
+    UnaryOperator<GptNeoClientBuilder> security() throws UsageException {
         if (tlsCert == null ^ tlsKey == null) {
             throw new UsageException("--tls-cert and --tls-key go together: a client certificate and its private key");
         }
@@ -51,21 +55,24 @@ final class ClientSecurityFlags {
             throw new UsageException("a token without TLS would be sent in the clear: add --tls or --tls-roots PEM,"
                     + " or --allow-token-over-plaintext for a server on loopback");
         }
-        if (tls) {
-            builder.tls();
-        }
-        if (tlsRoots != null) {
-            builder.tls(tlsRoots);
-        }
-        if (tlsCert != null) {
-            builder.clientCertificate(tlsCert, tlsKey);
-        }
-        if (bearer != null) {
-            builder.bearerToken(bearer);
-        }
-        if (tokenOverPlaintext) {
-            builder.allowTokenOverPlaintext();
-        }
+        return builder -> {
+            if (tls) {
+                builder.tls();
+            }
+            if (tlsRoots != null) {
+                builder.tls(tlsRoots);
+            }
+            if (tlsCert != null) {
+                builder.clientCertificate(tlsCert, tlsKey);
+            }
+            if (bearer != null) {
+                builder.bearerToken(bearer);
+            }
+            if (tokenOverPlaintext) {
+                builder.allowTokenOverPlaintext();
+            }
+            return builder;
+        };
     }
 
     /** The token to send, from --token or --auth-token-file; null for none. */

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import io.grpc.Status;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,10 +14,11 @@ import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
 /**
- * The figures of a {@link LoadRun}: latency histograms in microseconds over the requests that
- * completed (a failed or cancelled request adds nothing to them), the requests the client
- * cancelled, failures by gRPC status code, and output tokens/s over the run's wall time (the
- * tokens of completed and of cancelled requests); printed as a table or as one JSON object.
+ * The figures of a {@link LoadRun}: latency histograms in microseconds over the streams that
+ * completed (a call of any other kind or ending adds nothing to them), every call by kind and by
+ * how it ended, the failures (calls that ended as their kind should not: {@link CallKind#expects})
+ * by status code, and output tokens/s over the run's wall time (every token any call received);
+ * printed as a table or as one JSON object.
  */
 final class LoadReport {
 
@@ -32,8 +34,13 @@ final class LoadReport {
     private final Histogram tpot = new Histogram(DIGITS);
     private final Histogram e2e = new Histogram(DIGITS);
     private final Map<String, Integer> errors = new TreeMap<>();
+    /** Every call, by kind (in the enum's order) and by ending. */
+    private final Map<CallKind, Map<String, Integer>> calls = new EnumMap<>(CallKind.class);
+    /** The failures, the same way. */
+    private final Map<CallKind, Map<String, Integer>> unexpected = new EnumMap<>(CallKind.class);
     private int completed;
     private int cancelled;
+    private int requests;
     private long outputTokens;
     private long wallNanos;
 
@@ -46,13 +53,12 @@ final class LoadReport {
     }
 
     /**
-     * A request that ended OK: {@code tokens} received, the first {@code ttftNanos} after it was sent,
+     * A stream that ended OK: {@code tokens} received, the first {@code ttftNanos} after it was sent,
      * the stream's end {@code e2eNanos} after, {@code decodeNanos} from the first token to the end,
-     * and the gaps between its token messages (in microseconds).
+     * and the gaps between its token messages (in microseconds). Its ending is counted by {@link #ended}.
      */
     synchronized void completed(int tokens, long ttftNanos, long e2eNanos, long decodeNanos, Histogram gaps) {
         completed++;
-        outputTokens += tokens;
         e2e.recordValue(micros(e2eNanos));
         if (tokens > 0) {
             ttft.recordValue(micros(ttftNanos));
@@ -63,37 +69,56 @@ final class LoadReport {
         itl.add(gaps);
     }
 
-    /** A request the client cancelled, as planned, after receiving {@code tokens}. */
-    synchronized void cancelled(int tokens) {
-        cancelled++;
+    /** Any call, once it has ended so, after receiving {@code tokens}; {@code expected} as its kind says. */
+    synchronized void ended(CallKind kind, CallKind.Ending ending, boolean expected, int tokens) {
+        requests++;
         outputTokens += tokens;
+        count(calls, kind, ending);
+        if (!expected) {
+            count(unexpected, kind, ending);
+            errors.merge(ending.status(), 1, Integer::sum);
+        } else if (kind == CallKind.CANCEL) {
+            cancelled++;
+        }
     }
 
-    /** A request that ended with an error the client did not cause. */
-    synchronized void failed(Status.Code code) {
-        errors.merge(code.name(), 1, Integer::sum);
+    private static void count(Map<CallKind, Map<String, Integer>> table, CallKind kind, CallKind.Ending ending) {
+        table.computeIfAbsent(kind, k -> new TreeMap<>()).merge(ending.status(), 1, Integer::sum);
     }
 
     synchronized void wallNanos(long nanos) {
         wallNanos = nanos;
     }
 
-    synchronized int completed() {
-        return completed;
+    /** The CANCEL calls the client cancelled, as planned. */
+    synchronized int cancelled() {
+        return cancelled;
     }
 
+    /** The calls that ended as their kind should not. */
     synchronized int failed() {
         return errors.values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    /** Every request made: completed, cancelled or failed. */
+    /** Every call made, however it ended. */
     synchronized int requests() {
-        return completed + cancelled + failed();
+        return requests;
+    }
+
+    /** The calls the server refused for want of room (RESOURCE_EXHAUSTED), expected or not. */
+    synchronized int refused() {
+        String refusal = Status.Code.RESOURCE_EXHAUSTED.name();
+        return calls.values().stream().mapToInt(byStatus -> byStatus.getOrDefault(refusal, 0)).sum();
     }
 
     /** The failures by status code, as "RESOURCE_EXHAUSTED 3, UNAVAILABLE 1"; empty without any. */
     synchronized String errorsByCode() {
-        return errors.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+        return counts(errors);
+    }
+
+    /** "OK 7, UNAVAILABLE 1". */
+    private static String counts(Map<String, Integer> byStatus) {
+        return byStatus.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
     }
 
     synchronized String toJson() {
@@ -105,13 +130,22 @@ final class LoadReport {
         o.addProperty("prompt_tokens", settings.promptTokens());
         o.addProperty("max_new_tokens", settings.maxNewTokens());
         o.addProperty("seed", settings.seed());
-        o.addProperty("cancel_fraction", settings.cancelFraction());
+        CallPlan.Mix mix = settings.mix();
+        o.addProperty("cancel_fraction", mix.cancel());
+        o.addProperty("stall_fraction", mix.stall());
+        o.addProperty("stall_s", settings.stallHold().toSeconds());
+        o.addProperty("deadline_fraction", mix.deadline());
+        o.addProperty("vanish_fraction", mix.vanish());
+        o.addProperty("malformed_fraction", mix.malformed());
+        o.addProperty("flood", settings.flood());
         o.addProperty("completed", completed);
         o.addProperty("cancelled", cancelled);
         o.addProperty("failed", failed());
         JsonObject byCode = new JsonObject();
         errors.forEach(byCode::addProperty);
         o.add("errors", byCode);
+        o.add("calls", json(calls));
+        o.add("unexpected", json(unexpected));
         o.addProperty("output_tokens", outputTokens);
         o.addProperty("wall_s", wallSeconds());
         o.addProperty("output_tokens_per_s", perSecond(outputTokens));
@@ -128,16 +162,18 @@ final class LoadReport {
                 target %s: %d requests%s, %d at a time, %d prompt + %d new tokens each (seed %d)
                 completed %d, %sfailed %d%s
                 %d output tokens in %.3f s: %.1f tokens/s, %.2f requests/s
+                calls: %s; unexpected %d%s
 
                 """,
                 settings.target(), requests(),
                 settings.duration() == null ? "" : " started in " + settings.duration().toSeconds() + " s",
                 settings.concurrency(), settings.promptTokens(), settings.maxNewTokens(), settings.seed(), completed,
-                settings.cancelFraction() == 0 ? ""
+                settings.mix().cancel() == 0 ? ""
                         : String.format(Locale.ROOT, "cancelled by the client %d (--cancel-fraction %s), ", cancelled,
-                                settings.cancelFraction()),
+                                settings.mix().cancel()),
                 failed(), errors.isEmpty() ? "" : " (" + errorsByCode() + ")",
-                outputTokens, wallSeconds(), perSecond(outputTokens), perSecond(completed)));
+                outputTokens, wallSeconds(), perSecond(outputTokens), perSecond(completed),
+                calls.isEmpty() ? "none" : text(calls), failed(), unexpected.isEmpty() ? "" : ": " + text(unexpected)));
         text.append(String.format(Locale.ROOT, "%-10s", "latency ms"));
         FIGURES.forEach(figure -> text.append(String.format(Locale.ROOT, "%10s", figure)));
         text.append('\n');
@@ -146,6 +182,25 @@ final class LoadReport {
         row(text, "tpot", tpot);
         row(text, "e2e", e2e);
         return text.toString().stripTrailing();
+    }
+
+    /** {"stream": {"OK": 8}, ...}: the kinds with calls, in the enum's order. */
+    private static JsonObject json(Map<CallKind, Map<String, Integer>> table) {
+        JsonObject o = new JsonObject();
+        table.forEach((kind, byStatus) -> {
+            JsonObject statuses = new JsonObject();
+            byStatus.forEach(statuses::addProperty);
+            o.add(kind.label, statuses);
+        });
+        return o;
+    }
+
+    /** "stream 8 (OK 7, UNAVAILABLE 1), stall 2 (ABORTED 2)". */
+    private static String text(Map<CallKind, Map<String, Integer>> table) {
+        return table.entrySet().stream()
+                .map(kind -> kind.getKey().label + " " + kind.getValue().values().stream().mapToInt(Integer::intValue).sum()
+                        + " (" + counts(kind.getValue()) + ")")
+                .collect(Collectors.joining(", "));
     }
 
     private double wallSeconds() {

@@ -1,212 +1,117 @@
 package dev.gptneo.cli;
 
-import dev.gptneo.proto.v1.GenerateRequest;
-import dev.gptneo.proto.v1.GenerateResponse;
-import dev.gptneo.proto.v1.SamplingParams;
-import dev.gptneo.proto.v1.StoppingCriteria;
-import dev.gptneo.proto.v1.TextGenerationGrpc;
-import dev.gptneo.proto.v1.TextGenerationGrpc.TextGenerationBlockingStub;
-import dev.gptneo.proto.v1.TokenIds;
-import io.grpc.Context;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Status;
-import io.grpc.stub.MetadataUtils;
+import dev.gptneo.client.GptNeoClientBuilder;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Iterator;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.Histogram;
+import java.util.function.Supplier;
 
 /**
- * One load test: {@code requests} Generate streams, or as many as start within {@code duration},
- * {@code concurrency} at a time (a new one starts when one ends), each timed from the client's
- * side. Every call is sent once, with a deadline: a load generator must count each failure rather
- * than retry it away, and must end by itself. A call the {@link CancelPlan} picks is cancelled by
- * the client after some tokens; its CANCELLED status is counted apart, as expected, not as a failure.
+ * One load test: {@code requests} Generate calls, or as many as start within {@code duration},
+ * {@code concurrency} at a time (a new one starts when one ends), each made as its {@link CallPlan}
+ * kind says ({@link LoadCalls}) and counted once it has ended, expected or not. Every call is sent
+ * once, with a deadline: a load generator must count each failure rather than retry it away, and
+ * must end by itself.
  */
 final class LoadRun {
 
     /** End-of-text in the GPT-2 vocabulary: prompt ids are drawn below it, so no prompt holds it. */
     static final int END_OF_TEXT = 50256;
 
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
     /**
      * What the run is asked to do; {@link LoadtestCommand} has checked every number is in range.
      * {@code duration}: how long calls are started for, null to start exactly {@code requests}
      * (which is 0 with a duration); the calls running when it is up are read to their end.
-     * {@code cancelFraction}: the share of calls the client cancels (0 to 1).
-     * {@code token}: sent as {@code authorization: Bearer <token>}; null for no such header.
+     * {@code mix}: the shares of the calls of each hostile kind. {@code stallHold}: how long a
+     * STALL call reads nothing. {@code flood}: the run means to exceed the server's capacity, so
+     * RESOURCE_EXHAUSTED is expected. {@code timeout}: each call's deadline (DEADLINE's is 1 ms).
      */
     record Settings(String target, int concurrency, int requests, Duration duration, int promptTokens,
-            int maxNewTokens, long seed, double cancelFraction, Duration timeout, String token) {
+            int maxNewTokens, long seed, CallPlan.Mix mix, Duration stallHold, boolean flood, Duration timeout) {
     }
 
-    /** The counts so far, for the progress line. */
-    record Progress(int completed, int cancelled, int failed, long tokens, long elapsedNanos) {
-        int ended() {
-            return completed + cancelled + failed;
-        }
-
+    /**
+     * The counts so far, for the progress line: the calls that have ended, of them those the client
+     * cancelled as planned and those that ended unexpectedly, and the tokens received.
+     */
+    record Progress(int ended, int cancelled, int failed, long tokens, long elapsedNanos) {
         double tokensPerSecond() {
             return elapsedNanos > 0 ? tokens * 1e9 / elapsedNanos : 0;
         }
     }
 
-    /** A call to make: its prompt, and after how many received tokens the client cancels it. */
-    private record Call(int[] prompt, int cancelPoint) {
+    /**
+     * A call to make: its prompt, what kind of call it is, and for a STALL call how long it reads
+     * nothing: the run's hold, but no longer than the run's duration has left, so that a stalled
+     * call does not keep a run going past its time by more than any other call does.
+     */
+    record Call(int[] prompt, CallPlan.Planned plan, Duration stallHold) {
+        CallKind kind() {
+            return plan.kind();
+        }
     }
 
     private final Settings settings;
+    private final Supplier<GptNeoClientBuilder> clients;
     private final LoadReport report;
     /** One stream of ids for the whole run: request i gets the i-th promptTokens of them. */
     private final SplittableRandom prompts;
-    private final CancelPlan cancels;
+    private final CallPlan plan;
     private int started;
-    private final AtomicInteger completed = new AtomicInteger();
-    private final AtomicInteger cancelled = new AtomicInteger();
-    private final AtomicInteger failed = new AtomicInteger();
     private final AtomicLong tokens = new AtomicLong();
     private volatile long startNanos;
 
-    LoadRun(Settings settings) {
+    /** @param clients builders of clients for the server, set up with the command line's TLS and token */
+    LoadRun(Settings settings, Supplier<GptNeoClientBuilder> clients) {
         this.settings = settings;
+        this.clients = clients;
         this.report = new LoadReport(settings);
         this.prompts = new SplittableRandom(settings.seed());
-        this.cancels = new CancelPlan(settings.seed(), settings.cancelFraction(), settings.maxNewTokens());
+        this.plan = new CallPlan(settings.seed(), settings.mix(), settings.maxNewTokens());
     }
 
-    /** Runs every request to its end (or its deadline, or its cancellation) and returns the figures. */
+    /** Runs every call to its end (or its deadline, or the client's doing) and returns the figures. */
     LoadReport run() {
-        // Plaintext Netty (the one transport on the class path). No retries, transparent ones included:
-        // each call is one attempt, counted as it ends.
-        ManagedChannel channel = Grpc.newChannelBuilder(settings.target(), InsecureChannelCredentials.create())
-                .disableRetry()
-                .build();
-        try {
-            TextGenerationBlockingStub stub = authorized(TextGenerationGrpc.newBlockingStub(channel));
+        try (LoadCalls calls = new LoadCalls(settings, clients, report, tokens::addAndGet)) {
             startNanos = System.nanoTime();
-            // A virtual thread per slot: each reads its stream as fast as messages come (the blocking
-            // iterator asks gRPC for the next message as soon as it has one), then starts the next request.
+            // A virtual thread per slot: each makes its call and reads it as its kind says, then starts the next.
             try (ExecutorService slots = Executors.newVirtualThreadPerTaskExecutor()) {
                 int slotCount = settings.duration() != null ? settings.concurrency()
                         : Math.min(settings.concurrency(), settings.requests());
                 for (int i = 0; i < slotCount; i++) {
+                    int slot = i;
                     slots.submit(() -> {
                         for (Call call = nextCall(); call != null; call = nextCall()) {
-                            generate(stub, call);
+                            LoadCalls.Result result = calls.make(slot, call);
+                            report.ended(call.kind(), result.ending(),
+                                    call.kind().expects(result.ending(), settings.flood()), result.tokens());
                         }
                     });
                 }
             }
             report.wallNanos(System.nanoTime() - startNanos);
             return report;
-        } finally {
-            channel.shutdownNow();
         }
-    }
-
-    private TextGenerationBlockingStub authorized(TextGenerationBlockingStub stub) {
-        if (settings.token() == null) {
-            return stub;
-        }
-        Metadata headers = new Metadata();
-        headers.put(AUTHORIZATION, "Bearer " + settings.token());
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     Progress progress() {
         long since = startNanos;
-        return new Progress(completed.get(), cancelled.get(), failed.get(), tokens.get(),
+        return new Progress(report.requests(), report.cancelled(), report.failed(), tokens.get(),
                 since == 0 ? 0 : System.nanoTime() - since);
     }
 
     /** The next call, or null when all have been started (or the duration is up). In start order, so seeded. */
     private synchronized Call nextCall() {
-        boolean over = settings.duration() == null ? started == settings.requests()
-                : System.nanoTime() - startNanos >= settings.duration().toNanos();
+        Duration left = settings.duration() == null ? null
+                : settings.duration().minusNanos(System.nanoTime() - startNanos);
+        boolean over = left == null ? started == settings.requests() : !left.isPositive();
         if (over) {
             return null;
         }
         started++;
-        return new Call(prompts.ints(settings.promptTokens(), 0, END_OF_TEXT).toArray(), cancels.next());
-    }
-
-    /**
-     * One request, timed; it is recorded in the report once it has ended, either way. The client
-     * cancels it through its gRPC context (the blocking stub's way) on reaching its cancel point.
-     */
-    private void generate(TextGenerationBlockingStub stub, Call call) {
-        Histogram gaps = new Histogram(LoadReport.DIGITS);
-        int received = 0;
-        long first = 0;
-        long last = 0;
-        boolean cancelling = false;
-        Context.CancellableContext context = Context.current().withCancellation();
-        Context previous = context.attach();
-        long start = System.nanoTime();
-        try {
-            Iterator<GenerateResponse> stream = stub
-                    .withDeadlineAfter(settings.timeout().toNanos(), TimeUnit.NANOSECONDS)
-                    .generate(request(call.prompt()));
-            while (true) {
-                if (!cancelling && received >= call.cancelPoint()) {
-                    context.cancel(null);
-                    cancelling = true;
-                }
-                if (!stream.hasNext()) {
-                    break;
-                }
-                int count = stream.next().getTokensCount();
-                if (count == 0) {
-                    continue; // the last message may only report the end
-                }
-                long now = System.nanoTime();
-                if (received == 0) {
-                    first = now;
-                } else {
-                    gaps.recordValue(LoadReport.micros(now - last));
-                }
-                last = now;
-                received += count;
-                tokens.addAndGet(count);
-            }
-            long end = System.nanoTime();
-            report.completed(received, first - start, end - start, end - first, gaps);
-            completed.incrementAndGet();
-        } catch (RuntimeException e) {
-            // StatusRuntimeException as a rule; anything else counts as UNKNOWN, never lost. CANCELLED
-            // is expected only when this client cancelled: from the server it is a failure like any other.
-            Status.Code code = Status.fromThrowable(e).getCode();
-            if (cancelling && code == Status.Code.CANCELLED) {
-                report.cancelled(received);
-                cancelled.incrementAndGet();
-            } else {
-                report.failed(code);
-                failed.incrementAndGet();
-            }
-        } finally {
-            context.detach(previous);
-            context.close();
-        }
-    }
-
-    /** Greedy, and past end-of-text, so that exactly maxNewTokens come back. */
-    private GenerateRequest request(int[] prompt) {
-        return GenerateRequest.newBuilder()
-                .setPromptIds(TokenIds.newBuilder().addAllIds(Arrays.stream(prompt).boxed().toList()))
-                .setSampling(SamplingParams.newBuilder().setDecoding(SamplingParams.Decoding.GREEDY))
-                .setStopping(StoppingCriteria.newBuilder()
-                        .setMaxNewTokens(settings.maxNewTokens())
-                        .setIgnoreEos(true))
-                .build();
+        Duration hold = left == null || left.compareTo(settings.stallHold()) > 0 ? settings.stallHold() : left;
+        return new Call(prompts.ints(settings.promptTokens(), 0, END_OF_TEXT).toArray(), plan.next(), hold);
     }
 }

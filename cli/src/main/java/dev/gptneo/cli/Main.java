@@ -55,7 +55,8 @@ public final class Main {
         // Alphabetical: the order of the top-level help's list.
         CommandLine line = new CommandLine(new TopLevel())
                 .addSubcommand(new BenchCommand(io))
-                .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io)))
+                .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io))
+                        .addSubcommand(new ClientHealth(io)))
                 .addSubcommand(new GenerateCommand(io))
                 .addSubcommand(new LoadtestCommand(io))
                 .addSubcommand(new LogitsCommand(io))

@@ -6,42 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.inject.AbstractModule;
-import com.google.inject.Guice;
-import com.google.inject.Provides;
-import com.google.inject.util.Modules;
-import dev.gptneo.model.Fixtures;
-import dev.gptneo.proto.v1.GenerateRequest;
-import dev.gptneo.server.GptNeoServer;
 import dev.gptneo.server.ServerConfig;
-import dev.gptneo.server.ServerModules;
-import io.grpc.ForwardingServerCallListener;
-import io.grpc.Metadata;
-import io.grpc.ServerBuilder;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
 
 /**
  * {@code loadtest} end to end: a real server (the tiny fixture on the scalar backend) on a loopback
@@ -52,21 +31,13 @@ class LoadtestCommandTest {
 
     private static final List<String> LATENCIES = List.of("ttft_ms", "itl_ms", "tpot_ms", "e2e_ms");
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    /** The prompts the server was sent, in the order their calls arrived. */
-    private final List<List<Integer>> prompts = new ArrayList<>();
-    /** Each call's authorization header ("none" without one), in the same order. */
-    private final List<String> authorizations = new ArrayList<>();
-    /** When set, every second call the server gets (the 2nd, 4th, ...) is closed with it at once. */
-    private Status refusal;
-    private int arrivals;
-    private GptNeoServer server;
+    private LoadtestServer server;
+    private CliRun last;
 
     @AfterEach
-    void stopServer() throws InterruptedException {
+    void stopServer() {
         if (server != null) {
-            server.shutdown();
+            server.close();
         }
     }
 
@@ -80,63 +51,25 @@ class LoadtestCommandTest {
 
     /** As {@link #serve(int)}, with room for {@code maxQueued} calls to wait for a slot. */
     private String serve(int maxConcurrent, int maxQueued) throws Exception {
-        ServerConfig config = ServerConfig.builder(Fixtures.checkpoint("tiny-gpt-neo").toString())
-                .backend("scalar")
-                .host("127.0.0.1").port(0).metricsPort(-1)
-                .maxConcurrent(maxConcurrent).maxQueued(maxQueued).shutdownGrace(Duration.ZERO)
-                .build();
-        AbstractModule recording = new AbstractModule() {
-            @Provides
-            ServerBuilder<?> transport() {
-                return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), 0)).intercept(promptRecorder());
-            }
-        };
-        server = Guice.createInjector(Modules.override(ServerModules.production(config)).with(recording))
-                .getInstance(GptNeoServer.class).start();
-        server.load();
-        return "127.0.0.1:" + server.port();
-    }
-
-    private ServerInterceptor promptRecorder() {
-        return new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                    ServerCallHandler<Q, R> next) {
-                boolean refused;
-                synchronized (prompts) {
-                    refused = refusal != null && ++arrivals % 2 == 0;
-                }
-                if (refused) {
-                    call.close(refusal, new Metadata());
-                    return new ServerCall.Listener<>() { };
-                }
-                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-                    @Override
-                    public void onMessage(Q message) {
-                        if (message instanceof GenerateRequest request) {
-                            synchronized (prompts) {
-                                prompts.add(request.getPromptIds().getIdsList());
-                                authorizations.add(Objects.requireNonNullElse(headers.get(LoadRun.AUTHORIZATION), "none"));
-                            }
-                        }
-                        super.onMessage(message);
-                    }
-                };
-            }
-        };
+        server = LoadtestServer.recording(maxConcurrent, maxQueued);
+        return server.target();
     }
 
     private int loadtest(String target, String... args) {
-        out.reset();
-        err.reset();
-        String[] all = Stream.concat(Stream.of("loadtest", "--target", target), Stream.of(args)).toArray(String[]::new);
-        return Main.run(all, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        last = CliRun.of(Stream.concat(Stream.of("loadtest", "--target", target), Stream.of(args)).toArray(String[]::new));
+        return last.status();
     }
 
-    /** Stdout holds exactly one JSON object: nothing else is printed there. */
     private JsonObject report() {
-        return JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
+        return last.json();
+    }
+
+    private String err() {
+        return last.err();
+    }
+
+    private String out() {
+        return last.out();
     }
 
     private static void assertOrderedPercentiles(JsonObject report) {
@@ -162,7 +95,7 @@ class LoadtestCommandTest {
         String target = serve(4);
         int status = loadtest(target, "--concurrency", "2", "--requests", "6", "--prompt-tokens", "8",
                 "--max-new-tokens", "5", "--json");
-        assertEquals(0, status, err.toString());
+        assertEquals(0, status, err());
         JsonObject report = report();
         assertEquals(2, report.get("concurrency").getAsInt());
         assertEquals(6, report.get("requests").getAsInt());
@@ -176,12 +109,12 @@ class LoadtestCommandTest {
         assertTrue(wall > 0, report.toString());
         assertEquals(30 / wall, report.get("output_tokens_per_s").getAsDouble(), 1e-6 * 30 / wall);
         assertOrderedPercentiles(report);
-        assertEquals(6, prompts.size());
-        prompts.forEach(prompt -> {
+        assertEquals(6, server.prompts.size());
+        server.prompts.forEach(prompt -> {
             assertEquals(8, prompt.size());
             assertTrue(prompt.stream().allMatch(id -> id >= 0 && id < LoadRun.END_OF_TEXT), prompt.toString());
         });
-        assertEquals(6, new HashSet<>(prompts).size(), "a different prompt for every call");
+        assertEquals(6, new HashSet<>(server.prompts).size(), "a different prompt for every call");
     }
 
     @Test
@@ -189,10 +122,10 @@ class LoadtestCommandTest {
         String target = serve(1);
         List<List<List<Integer>>> runs = new ArrayList<>();
         for (String seed : List.of("7", "7", "8")) {
-            prompts.clear();
+            server.prompts.clear();
             assertEquals(0, loadtest(target, "--requests", "3", "--max-new-tokens", "2", "--seed", seed),
-                    err.toString());
-            runs.add(List.copyOf(prompts));
+                    err());
+            runs.add(List.copyOf(server.prompts));
         }
         assertEquals(runs.get(0), runs.get(1));
         assertNotEquals(runs.get(0), runs.get(2));
@@ -201,18 +134,30 @@ class LoadtestCommandTest {
     @Test
     void aTokenIsSentAsABearerHeaderWithEveryCall() throws Exception {
         String target = serve(2);
-        assertEquals(0, loadtest(target, "--requests", "2", "--max-new-tokens", "1", "--token", "s3cret"), err.toString());
-        assertEquals(0, loadtest(target, "--requests", "1", "--max-new-tokens", "1"), err.toString());
-        assertEquals(List.of("Bearer s3cret", "Bearer s3cret", "none"), authorizations);
+        assertEquals(0, loadtest(target, "--requests", "2", "--max-new-tokens", "1", "--token", "s3cret",
+                "--allow-token-over-plaintext"), err());
+        assertEquals(0, loadtest(target, "--requests", "1", "--max-new-tokens", "1"), err());
+        assertEquals(List.of("Bearer s3cret", "Bearer s3cret", "none"), server.authorizations);
+    }
+
+    @Test
+    void aTokenOverPlaintextIsRefusedBeforeAnyCall() throws Exception {
+        String target = serve(2);
+        assertEquals(2, loadtest(target, "--requests", "2", "--token", "s3cret"));
+        assertEquals("error: a token without TLS would be sent in the clear: add --tls or --tls-roots PEM,"
+                + " or --allow-token-over-plaintext for a server on loopback", last.firstErrorLine());
+        assertEquals("", out(), "nothing was run");
+        assertEquals(List.of(), server.authorizations, "no call reached the server");
     }
 
     @Test
     void theTableReportsEveryLatencyAndRequestsDefaultToFourPerSlot() throws Exception {
         String target = serve(4);
-        assertEquals(0, loadtest(target, "--concurrency", "2", "--max-new-tokens", "3"), err.toString());
-        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, loadtest(target, "--concurrency", "2", "--max-new-tokens", "3"), err());
+        String text = out();
         assertTrue(text.startsWith("target " + target + ": 8 requests, 2 at a time, 32 prompt + 3 new tokens"
                 + " each (seed 0)\ncompleted 8, failed 0\n24 output tokens in "), text);
+        assertEquals("calls: stream 8 (OK 8); unexpected 0", text.lines().skip(3).findFirst().orElseThrow(), text);
         for (String row : List.of("latency ms", "ttft", "itl", "tpot", "e2e")) {
             assertTrue(text.lines().anyMatch(line -> line.startsWith(row + " ")), row + " missing:\n" + text);
         }
@@ -223,7 +168,7 @@ class LoadtestCommandTest {
         String target = serve(1);
         int status = loadtest(target, "--concurrency", "4", "--requests", "12", "--prompt-tokens", "4",
                 "--max-new-tokens", "32", "--json");
-        assertEquals(1, status, "a refused call is a failure: " + err);
+        assertEquals(1, status, "a refused call is a failure: " + err());
         JsonObject report = report();
         int completed = report.get("completed").getAsInt();
         JsonObject errors = report.getAsJsonObject("errors");
@@ -234,14 +179,14 @@ class LoadtestCommandTest {
         assertEquals(refused, report.get("failed").getAsInt());
         assertEquals(completed * 32, report.get("output_tokens").getAsInt(), "refused calls add no tokens");
         assertOrderedPercentiles(report);
-        assertTrue(err.toString().contains("error: " + refused + " of 12 calls failed: RESOURCE_EXHAUSTED " + refused),
-                err.toString());
+        assertTrue(err().contains("error: " + refused + " of 12 calls failed: RESOURCE_EXHAUSTED " + refused),
+                err());
     }
 
     /** The first {@code calls} cancel points a run with these settings uses. */
     private static int[] cancelPoints(long seed, double fraction, int maxNewTokens, int calls) {
-        CancelPlan plan = new CancelPlan(seed, fraction, maxNewTokens);
-        return IntStream.range(0, calls).map(i -> plan.next()).toArray();
+        CallPlan plan = new CallPlan(seed, new CallPlan.Mix(fraction, 0, 0, 0, 0), maxNewTokens);
+        return IntStream.range(0, calls).map(i -> plan.next().point()).toArray();
     }
 
     @Test
@@ -249,7 +194,7 @@ class LoadtestCommandTest {
         String target = serve(2, 64);
         int status = loadtest(target, "--concurrency", "2", "--duration-seconds", "2", "--prompt-tokens", "4",
                 "--max-new-tokens", "4", "--cancel-fraction", "0.5", "--seed", "3", "--json");
-        assertEquals(0, status, err.toString());
+        assertEquals(0, status, err());
         JsonObject report = report();
         assertEquals(2, report.get("duration_s").getAsInt());
         assertEquals(0.5, report.get("cancel_fraction").getAsDouble());
@@ -263,7 +208,7 @@ class LoadtestCommandTest {
         assertEquals(requests, completed + cancelled);
         // Calls take their points in start order: the first `requests` points say which were cancelled.
         int[] points = cancelPoints(3, 0.5, 4, requests);
-        int[] picked = IntStream.of(points).filter(p -> p != CancelPlan.NEVER).toArray();
+        int[] picked = IntStream.of(points).filter(p -> p != CallPlan.NEVER).toArray();
         assertEquals(picked.length, cancelled, report.toString());
         // A cancelled call has its point's tokens, and at most the one message already asked for after it.
         int cancelledTokens = report.get("output_tokens").getAsInt() - completed * 4;
@@ -278,31 +223,31 @@ class LoadtestCommandTest {
         // server (one cancelled at once may not), and the server refuses exactly the even-numbered ones.
         int[] points = cancelPoints(9, 0.5, 4, 12);
         assertTrue(IntStream.of(points).noneMatch(p -> p == 0), Arrays.toString(points));
-        int cancelled = (int) IntStream.range(0, 12).filter(i -> i % 2 == 0 && points[i] != CancelPlan.NEVER).count();
+        int cancelled = (int) IntStream.range(0, 12).filter(i -> i % 2 == 0 && points[i] != CallPlan.NEVER).count();
         assertTrue(cancelled > 0);
-        refusal = Status.INVALID_ARGUMENT.withDescription("refused by the test");
         String target = serve(1);
+        server.refusal = Status.INVALID_ARGUMENT.withDescription("refused by the test");
         int status = loadtest(target, "--requests", "12", "--prompt-tokens", "4", "--max-new-tokens", "4",
                 "--cancel-fraction", "0.5", "--seed", "9");
-        assertEquals(1, status, err.toString());
-        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(1, status, err());
+        String text = out();
         assertEquals("completed " + (6 - cancelled) + ", cancelled by the client " + cancelled
                 + " (--cancel-fraction 0.5), failed 6 (INVALID_ARGUMENT 6)", text.lines().skip(1).findFirst().orElseThrow(),
                 text);
-        assertTrue(err.toString().contains("error: 6 of 12 calls failed: INVALID_ARGUMENT 6"), err.toString());
+        assertTrue(err().contains("error: 6 of 12 calls failed: INVALID_ARGUMENT 6"), err());
     }
 
     @Test
     void aCancelledStatusTheClientDidNotCauseIsAFailure() throws Exception {
-        refusal = Status.CANCELLED.withDescription("cancelled by the server");
         String target = serve(1);
+        server.refusal = Status.CANCELLED.withDescription("cancelled by the server");
         int status = loadtest(target, "--requests", "6", "--max-new-tokens", "2", "--json");
-        assertEquals(1, status, err.toString());
+        assertEquals(1, status, err());
         JsonObject report = report();
         assertEquals(3, report.get("completed").getAsInt(), report.toString());
         assertEquals(0, report.get("cancelled").getAsInt(), report.toString());
         assertEquals(3, report.getAsJsonObject("errors").get("CANCELLED").getAsInt(), report.toString());
-        assertTrue(err.toString().contains("error: 3 of 6 calls failed: CANCELLED 3"), err.toString());
+        assertTrue(err().contains("error: 3 of 6 calls failed: CANCELLED 3"), err());
     }
 
     @Test
@@ -320,30 +265,51 @@ class LoadtestCommandTest {
         for (String name : LATENCIES) {
             assertEquals(JsonNull.INSTANCE, report.get(name), "no latency without a completed call");
         }
-        assertTrue(err.toString().contains("error: none of the 3 calls completed: UNAVAILABLE 3"), err.toString());
+        assertTrue(err().contains("error: none of the 3 calls completed: UNAVAILABLE 3"), err());
     }
 
     @Test
     void numbersBelowOneAreUsageErrors() {
         for (String flag : List.of("--concurrency", "--requests", "--duration-seconds", "--prompt-tokens",
-                "--max-new-tokens", "--timeout-seconds")) {
+                "--max-new-tokens", "--timeout-seconds", "--stall-seconds")) {
             assertEquals(2, loadtest("127.0.0.1:1", flag, "0"), flag);
-            String firstLine = err.toString().lines().findFirst().orElseThrow();
+            String firstLine = last.firstErrorLine();
             assertEquals("error: " + flag + " must be at least 1, got 0", firstLine);
-            assertEquals("", out.toString(), "nothing was run");
+            assertEquals("", out(), "nothing was run");
         }
     }
 
     @Test
-    void aCancelFractionOutsideZeroToOneAndRequestsWithADurationAreUsageErrors() {
-        for (String fraction : List.of("-0.1", "1.5", "NaN")) {
-            assertEquals(2, loadtest("127.0.0.1:1", "--cancel-fraction", fraction), fraction);
-            assertEquals("error: --cancel-fraction must be between 0 and 1, got " + fraction,
-                    err.toString().lines().findFirst().orElseThrow());
+    void fractionsThatAddUpToOneButForRoundingAreAccepted() throws Exception {
+        CommandLine line = Main.commandLine(null, System.out, System.err);
+        line.parseArgs("loadtest", "--target", "127.0.0.1:1", "--cancel-fraction", "0.01", "--stall-fraction", "0.2",
+                "--deadline-fraction", "0.68", "--malformed-fraction", "0.11");
+        LoadtestCommand command = line.getSubcommands().get("loadtest").getCommand();
+        CallPlan.Mix mix = command.settings().mix();
+        assertTrue(mix.total() > 1, "a little over 1 in doubles: " + mix.total());
+        assertEquals(new CallPlan.Mix(0.01, 0.2, 0.68, 0, 0.11), mix);
+    }
+
+    @Test
+    void aFractionOutsideZeroToOneAndRequestsWithADurationAreUsageErrors() {
+        for (String flag : List.of("--cancel-fraction", "--stall-fraction", "--deadline-fraction", "--vanish-fraction",
+                "--malformed-fraction")) {
+            for (String fraction : List.of("-0.1", "1.5", "NaN")) {
+                assertEquals(2, loadtest("127.0.0.1:1", flag, fraction), flag + " " + fraction);
+                assertEquals("error: " + flag + " must be between 0 and 1, got " + fraction,
+                        last.firstErrorLine());
+            }
         }
+        assertEquals(2, loadtest("127.0.0.1:1", "--cancel-fraction", "0.5", "--stall-fraction", "0.3",
+                "--malformed-fraction", "0.3"));
+        assertEquals("error: --cancel-fraction, --stall-fraction, --deadline-fraction, --vanish-fraction and"
+                + " --malformed-fraction add up to 1.1: at most 1", last.firstErrorLine());
+        assertEquals(2, loadtest("127.0.0.1:1", "--stall-fraction", "0.1", "--stall-seconds", "30", "--timeout-seconds", "30"));
+        assertEquals("error: --stall-seconds must be below --timeout-seconds (30), got 30: a stalled call's deadline"
+                + " counts its stall", last.firstErrorLine());
         assertEquals(2, loadtest("127.0.0.1:1", "--requests", "3", "--duration-seconds", "1"));
         assertEquals("error: --requests and --duration-seconds cannot be used together",
-                err.toString().lines().findFirst().orElseThrow());
-        assertEquals("", out.toString(), "nothing was run");
+                last.firstErrorLine());
+        assertEquals("", out(), "nothing was run");
     }
 }

@@ -11,7 +11,10 @@ import dev.gptneo.proto.v1.TokenizeRequest;
 import dev.gptneo.proto.v1.TokenizeResponse;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
@@ -105,6 +108,24 @@ public final class GptNeoClient implements AutoCloseable {
     /** The model the server runs, its backend and its request limits. */
     public ModelInfo modelInfo() {
         return unary(TextGenerationGrpc.getGetModelInfoMethod(), GetModelInfoRequest.getDefaultInstance());
+    }
+
+    /**
+     * The client's gRPC channel, for calls this SDK has no method for: another service of the
+     * server ({@code grpc.health.v1}), or a hand-made request body. Each call made on it carries
+     * the client's bearer token; the deadline is the caller's to set. Closing the client closes it.
+     */
+    public Channel channel() {
+        if (credentials == null) {
+            return channel;
+        }
+        ClientInterceptor withToken = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                return next.newCall(method, options.withCallCredentials(credentials));
+            }
+        };
+        return ClientInterceptors.intercept(channel, withToken);
     }
 
     /** Cancels the calls still running and closes the connections. */

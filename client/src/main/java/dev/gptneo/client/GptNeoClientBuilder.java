@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Configures a {@link GptNeoClient}: where the servers are, how to reach them, how long to wait.
@@ -28,6 +29,7 @@ public final class GptNeoClientBuilder {
     private boolean tokenOverPlaintext;
     private Duration deadline;
     private int maxAttempts = 4;
+    private UnaryOperator<ManagedChannelBuilder<?>> channelSettings = UnaryOperator.identity();
 
     GptNeoClientBuilder() {
     }
@@ -112,6 +114,17 @@ public final class GptNeoClientBuilder {
     }
 
     /**
+     * Changes to the gRPC channel's builder, for what this builder has no method for: a load
+     * generator's small HTTP/2 window, or gRPC's retries turned off altogether, transparent ones
+     * included. Applied last, after this builder's own settings, so it overrides them; the
+     * builder is gRPC's Netty one ({@code io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder}).
+     */
+    public GptNeoClientBuilder configureChannel(UnaryOperator<ManagedChannelBuilder<?>> settings) {
+        this.channelSettings = settings;
+        return this;
+    }
+
+    /**
      * Opens the channel; it connects lazily, on the first call.
      *
      * @throws IllegalStateException without a target, or with a bearer token over plaintext not allowed
@@ -126,10 +139,10 @@ public final class GptNeoClientBuilder {
                     + " tls() or tls(Path) (the server runs with --tls-cert), or allowTokenOverPlaintext() for a"
                     + " server on loopback");
         }
-        var channel = channelBuilder()
-                .defaultServiceConfig(ServiceConfig.of(maxAttempts))
-                .enableRetry()
-                .maxRetryAttempts(maxAttempts)
+        var channel = channelSettings.apply(channelBuilder()
+                        .defaultServiceConfig(ServiceConfig.of(maxAttempts))
+                        .enableRetry()
+                        .maxRetryAttempts(maxAttempts))
                 .build();
         return new GptNeoClient(channel, credentials, deadline);
     }

@@ -8,9 +8,13 @@ import dev.gptneo.model.Fixtures;
 import dev.gptneo.proto.v1.CompleteResponse;
 import dev.gptneo.proto.v1.FinishReason;
 import dev.gptneo.proto.v1.GenerateResponse;
+import dev.gptneo.proto.v1.GetModelInfoRequest;
 import dev.gptneo.proto.v1.ModelInfo;
+import dev.gptneo.proto.v1.TextGenerationGrpc;
 import dev.gptneo.proto.v1.Token;
 import dev.gptneo.server.ServerConfig;
+import io.grpc.CallOptions;
+import io.grpc.stub.ClientCalls;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -110,6 +114,17 @@ class GenerationTest {
     void sendsTheBearerToken() {
         client.modelInfo();
         assertEquals("Bearer s3cret", recorder.authorization());
+    }
+
+    @Test
+    void theChannelCarriesTheTokenToCallsTheSdkHasNoMethodFor() {
+        try (GptNeoClient other = GptNeoClient.builder().target(server.target())
+                .bearerToken("channel-token").allowTokenOverPlaintext().build()) {
+            ModelInfo info = ClientCalls.blockingUnaryCall(other.channel(), TextGenerationGrpc.getGetModelInfoMethod(),
+                    CallOptions.DEFAULT, GetModelInfoRequest.getDefaultInstance());
+            assertEquals("tiny-gpt-neo", info.getName());
+            assertEquals("Bearer channel-token", recorder.authorization());
+        }
     }
 
     private static int[] ids(Stream<Token> tokens) {

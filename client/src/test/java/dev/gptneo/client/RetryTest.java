@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.gptneo.proto.v1.FinishReason;
 import dev.gptneo.proto.v1.GenerateResponse;
+import io.grpc.ManagedChannelBuilder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,17 @@ class RetryTest {
                 GptNeoClient client = GptNeoClient.builder().target(server.target()).maxAttempts(3).build()) {
             assertThrows(UnavailableException.class, () -> client.detokenize(15496));
             assertEquals(3, failAll.calls());
+        }
+    }
+
+    @Test
+    void configureChannelOverridesTheBuildersOwnRetries() throws Exception {
+        CallRecorder failAll = CallRecorder.failingFirst(Integer.MAX_VALUE);
+        try (LoopbackServer server = LoopbackServer.serving(1, failAll);
+                GptNeoClient client = GptNeoClient.builder().target(server.target()).maxAttempts(3)
+                        .configureChannel(ManagedChannelBuilder::disableRetry).build()) {
+            assertThrows(UnavailableException.class, () -> client.detokenize(15496));
+            assertEquals(1, failAll.calls(), "gRPC's retries off: one attempt");
         }
     }
 
