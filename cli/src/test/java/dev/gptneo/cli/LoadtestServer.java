@@ -11,6 +11,7 @@ import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.proto.v1.GenerateRequest;
 import dev.gptneo.proto.v1.TextGenerationGrpc;
 import dev.gptneo.server.GptNeoServer;
+import dev.gptneo.server.GrpcModule;
 import dev.gptneo.server.ServerConfig;
 import dev.gptneo.server.ServerModules;
 import io.grpc.ForwardingServerCallListener;
@@ -18,10 +19,9 @@ import io.grpc.Metadata;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,8 +64,9 @@ final class LoadtestServer implements AutoCloseable {
                 .build();
         AbstractModule recorded = new AbstractModule() {
             @Provides
-            ServerBuilder<?> transport() {
-                return NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), 0)).intercept(recorder());
+            ServerBuilder<?> transport(ServerCredentials credentials) {
+                // serve's own transport, which frees a cancelled call's slot before the next call is read.
+                return GrpcModule.netty(config, credentials).intercept(recorder());
             }
         };
         injector = Guice.createInjector(recording

@@ -24,6 +24,14 @@ public final class GrpcModule extends AbstractModule {
 
     @Provides
     ServerBuilder<?> transport(ServerConfig config, ServerCredentials credentials) {
+        return netty(config, credentials);
+    }
+
+    /**
+     * Netty as {@code serve} runs it: for a test that adds its own interceptors, and keeps the
+     * transport's limits and its freeing of a cancelled call's slot at once.
+     */
+    public static NettyServerBuilder netty(ServerConfig config, ServerCredentials credentials) {
         return NettyLimits.apply(NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()),
                                 credentials), config.connectionLimits())
                 .intercept(new TransportBacklog())
