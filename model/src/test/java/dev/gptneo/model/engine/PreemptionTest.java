@@ -9,13 +9,9 @@ import dev.gptneo.model.Fixtures;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.generate.GeneratedToken;
 import dev.gptneo.model.generate.GenerationParams;
-import dev.gptneo.model.generate.StopReason;
-import dev.gptneo.model.generate.TokenUsage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,23 +81,23 @@ class PreemptionTest {
     private static int[][] run(LoadedModel model, List<Fixtures.Case> cases, IntFunction<GenerationParams> params,
                                int contexts) throws Exception {
         long bytes = contexts * KvBudget.fullContextBytes(model.model().config());
-        CompletionCollector[] collectors = new CompletionCollector[cases.size()];
+        Gate[] gates = new Gate[cases.size()];
         try (BatchingEngine engine = new BatchingEngine(model, SLOTS, 0, 16, bytes)) {
-            // Every reader holds back until all are submitted, so that the scenario does not depend
-            // on how far the engine gets while the test thread submits (on a busy machine, case 3
-            // could otherwise end before case 4 arrives, and nothing would be preempted).
-            AtomicBoolean submitted = new AtomicBoolean();
+            // Every reader holds back until all are submitted, then all are let go at once, so that the
+            // scenario does not depend on how far the engine gets while the test thread submits (on a
+            // busy machine, case 3 could otherwise end before case 4 arrives, and nothing would be preempted).
             List<GenerationHandle> handles = new ArrayList<>();
             for (int i : ORDER) {
-                collectors[i] = new CompletionCollector();
-                handles.add(engine.submit(cases.get(i).inputIds(), params.apply(i),
-                        new HeldBack(collectors[i], submitted::get)));
+                gates[i] = Gate.closed();
+                handles.add(engine.submit(cases.get(i).inputIds(), params.apply(i), gates[i]));
             }
-            submitted.set(true);
+            for (Gate gate : gates) {
+                gate.open.set(true);
+            }
             handles.forEach(GenerationHandle::resume);
             int[][] ids = new int[cases.size()][];
             for (int i = 0; i < cases.size(); i++) {
-                ids[i] = collectors[i].result().get(60, TimeUnit.SECONDS).tokens().stream()
+                ids[i] = gates[i].result().get(60, TimeUnit.SECONDS).tokens().stream()
                         .mapToInt(GeneratedToken::id).toArray();
             }
             EngineStats stats = engine.stats();
@@ -109,30 +105,6 @@ class PreemptionTest {
             assertEquals(contexts * 9, stats.kvBlocksFree(), stats.toString());
             assertTrue(contexts == SLOTS ? stats.preemptions() == 0 : stats.preemptions() > 0, stats.toString());
             return ids;
-        }
-    }
-
-    /** A collector whose reader is not ready until {@code open} says so. */
-    private record HeldBack(CompletionCollector collector, BooleanSupplier open) implements RequestListener {
-
-        @Override
-        public boolean ready() {
-            return open.getAsBoolean();
-        }
-
-        @Override
-        public void onToken(GeneratedToken token, String textDelta) {
-            collector.onToken(token, textDelta);
-        }
-
-        @Override
-        public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
-            collector.onFinish(textDelta, reason, usage);
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-            collector.onFailure(cause);
         }
     }
 }
