@@ -3,6 +3,7 @@ package dev.gptneo.cli;
 import com.google.gson.JsonObject;
 import dev.gptneo.model.engine.CompletionCollector;
 import dev.gptneo.model.engine.CompletionCollector.Completion;
+import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.engine.EngineClosedException;
 import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.model.engine.RequestListener;
@@ -42,7 +43,7 @@ final class BatchGeneration {
     private static final long STOP_WAIT_SECONDS = 10;
 
     /** A submitted request not yet written. */
-    private record Pending(int index, String where, boolean withTokens, CompletableFuture<Completion> result) {
+    private record Pending(int index, String where, GenerationParams params, CompletableFuture<Completion> result) {
     }
 
     /** Leaves the run once a shutdown has stopped the engine. */
@@ -143,7 +144,7 @@ final class BatchGeneration {
         } catch (EngineClosedException e) {
             throw new Stopped();
         }
-        pending.add(new Pending(submitted++, where, request.params().topLogprobs() > 0, listener.collector.result()));
+        pending.add(new Pending(submitted++, where, request.params(), listener.collector.result()));
         // Whatever finished meanwhile goes out now, not when the window next fills.
         while (!pending.isEmpty() && pending.peek().result().isDone()) {
             writeOldest();
@@ -165,7 +166,7 @@ final class BatchGeneration {
         }
         JsonObject line = new JsonObject();
         line.addProperty("index", oldest.index());
-        out.println(CompletionJson.GSON.toJson(CompletionJson.addTo(line, completion, oldest.withTokens())));
+        out.println(CompletionJson.GSON.toJson(CompletionJson.addTo(line, completion, oldest.params())));
         if (out.checkError()) {
             throw new IllegalStateException("cannot write to stdout (closed?); " + written + " results were written");
         }

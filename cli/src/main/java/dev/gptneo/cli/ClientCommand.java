@@ -4,11 +4,14 @@ import dev.gptneo.client.GenerationRequest;
 import dev.gptneo.client.GptNeoClient;
 import dev.gptneo.client.TokenStream;
 import dev.gptneo.model.generate.GenerationParams;
+import dev.gptneo.proto.v1.GenerateResponse;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code gptneo client}: talks to a remote server: {@code generate}, and {@code health} ({@link ClientHealth}). */
 @Command(name = "client", description = "generate on a remote gptneo server (client generate --target HOST:PORT ...),"
@@ -39,6 +42,9 @@ final class ClientCommand implements Callable<Integer> {
         @Mixin
         GenerationFlags generation;
 
+        @Spec
+        CommandSpec spec;
+
         Generate(Main.Streams io) {
             super(io);
         }
@@ -47,10 +53,18 @@ final class ClientCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             GenerationRequest request = request();
             PrintStream stdout = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
+            GenerateResponse last = null;
             try (GptNeoClient client = connection.clients().get().build(); TokenStream tokens = client.generate(request)) {
-                tokens.forEachRemaining(message -> stdout.print(message.getTextDelta()));
+                while (tokens.hasNext()) {
+                    last = tokens.next();
+                    stdout.print(last.getTextDelta());
+                }
             }
             stdout.println();
+            if (last != null && last.hasSeed() && !generation.seedGiven()) {
+                String seed = Long.toUnsignedString(last.getSeed());
+                spec.commandLine().getErr().println("seed " + seed + " (--seed " + seed + " repeats this text)");
+            }
             return 0;
         }
 
@@ -70,8 +84,11 @@ final class ClientCommand implements Callable<Integer> {
                 request.ignoreEos();
             }
             if (params.sample()) {
-                request.sample().temperature(params.temperature()).topK(params.topK()).topP(params.topP())
-                        .seed(params.seed());
+                request.sample().temperature(params.temperature()).topK(params.topK()).topP(params.topP());
+                // Without --seed the server draws one, and reports it in the last message.
+                if (generation.seedGiven()) {
+                    request.seed(params.seed());
+                }
             } else {
                 request.greedy();
             }

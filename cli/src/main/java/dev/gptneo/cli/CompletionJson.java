@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.gptneo.model.engine.CompletionCollector.Completion;
 import dev.gptneo.model.generate.GeneratedToken;
+import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.StopReason;
 import java.util.Locale;
 
@@ -23,11 +24,12 @@ final class CompletionJson {
     }
 
     /**
-     * Adds {@code "ids"}, {@code "text"}, {@code "finish_reason"} (length, eos, stop) and
-     * {@code "usage": {"prompt_tokens", "generated_tokens"}} to {@code json}, and with
-     * {@code withTokens} each token's logprob and alternatives as {@code "tokens"}.
+     * Adds {@code "ids"}, {@code "text"}, {@code "finish_reason"} (length, eos, stop),
+     * {@code "usage": {"prompt_tokens", "generated_tokens"}} and, when {@code params} sampled,
+     * the {@code "seed"} that repeats the run, to {@code json}; with {@code params.topLogprobs() > 0}
+     * each token's logprob and alternatives as {@code "tokens"}.
      */
-    static JsonObject addTo(JsonObject json, Completion completion, boolean withTokens) {
+    static JsonObject addTo(JsonObject json, Completion completion, GenerationParams params) {
         JsonArray ids = new JsonArray();
         completion.tokens().forEach(t -> ids.add(t.id()));
         json.add("ids", ids);
@@ -37,7 +39,10 @@ final class CompletionJson {
         usage.addProperty("prompt_tokens", completion.usage().promptTokens());
         usage.addProperty("generated_tokens", completion.usage().generatedTokens());
         json.add("usage", usage);
-        if (withTokens) {
+        if (params.sample()) {
+            json.addProperty("seed", params.seed());
+        }
+        if (params.topLogprobs() > 0) {
             JsonArray tokens = new JsonArray();
             completion.tokens().forEach(t -> tokens.add(token(t)));
             json.add("tokens", tokens);

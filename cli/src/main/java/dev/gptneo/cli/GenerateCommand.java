@@ -52,7 +52,8 @@ final class GenerateCommand extends SubCommand {
     GenerationFlags generation;
 
     @Option(names = "--json", description = "print {\"ids\": [...], \"text\": \"...\", \"finish_reason\": \"...\","
-            + " \"usage\": {\"prompt_tokens\", \"generated_tokens\"}} at the end instead of streaming; with --top-logprobs N"
+            + " \"usage\": {\"prompt_tokens\", \"generated_tokens\"}} at the end instead of streaming, and \"seed\" when"
+            + " sampling; with --top-logprobs N"
             + " also \"tokens\": [{\"id\", \"text\", \"logprob\", \"top_logprobs\": [{\"id\", \"text\", \"logprob\"}, ...]},"
             + " ...]; --prompts-file always writes JSON")
     boolean json;
@@ -79,12 +80,15 @@ final class GenerateCommand extends SubCommand {
             if (json) {
                 CompletionCollector collector = new CompletionCollector();
                 new Generation(loaded, ids, params, collector).run();
-                JsonObject result = CompletionJson.addTo(new JsonObject(), collector.result().join(),
-                        params.topLogprobs() > 0);
+                JsonObject result = CompletionJson.addTo(new JsonObject(), collector.result().join(), params);
                 stdout.println(CompletionJson.GSON.toJson(result));
             } else {
                 new Generation(loaded, ids, params, new TextPrinter(stdout)).run();
                 stdout.println();
+                if (params.sample() && !generation.seedGiven()) {
+                    spec.commandLine().getErr().println("seed " + params.seed() + " (--seed " + params.seed()
+                            + " repeats this text)");
+                }
             }
         }
         return 0;

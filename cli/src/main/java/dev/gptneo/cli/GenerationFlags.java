@@ -42,9 +42,11 @@ final class GenerationFlags {
             description = "discourage tokens already in the context; 1: off (default: ${DEFAULT-VALUE})")
     double repetitionPenalty = GenerationParams.DEFAULT_REPETITION_PENALTY;
 
+    // Boxed: without it each run draws a fresh seed, as transformers' do_sample does.
     @Option(names = "--seed", paramLabel = "S",
-            description = "sampling seed: same seed and options, same output (default: ${DEFAULT-VALUE})")
-    long seed;
+            description = "sampling seed: same seed and options, same output (default: a fresh random seed each run,"
+                    + " reported: on stderr, in --json and in each --prompts-file line)")
+    Long seed;
 
     @Option(names = "--stop", paramLabel = "STR",
             description = "stop when STR appears (repeatable); STR itself is not printed (default: none)")
@@ -78,7 +80,7 @@ final class GenerationFlags {
                 .stop(stop)
                 .sample(sampling())
                 .repetitionPenalty(repetitionPenalty)
-                .seed(seed)
+                .seed(seedGiven() ? seed : GenerationParams.freshSeed())
                 .topLogprobs(topLogprobs);
         if (temperature != null) {
             params.temperature(temperature);
@@ -90,6 +92,11 @@ final class GenerationFlags {
             params.topP(topP);
         }
         return params;
+    }
+
+    /** Whether --seed was given; without it, {@link #builder} draws a fresh one each time it is called. */
+    boolean seedGiven() {
+        return seed != null;
     }
 
     /** --sample, or a sampling option, which implies it. */

@@ -53,6 +53,11 @@ class ClientCommandTest {
     }
 
     @Test
+    void withoutASeedTheServerChoosesOne() throws Exception {
+        assertFalse(request("--prompt", "Hi", "--sample").getSampling().hasSeed());
+    }
+
+    @Test
     void needsExactlyOnePrompt() {
         assertThrows(UsageException.class, () -> request("--max-new-tokens", "5"));
     }

@@ -39,6 +39,49 @@ class GenerateCommandTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Sampling without --seed draws a fresh seed each run, as transformers' do_sample does, and
+     * says which: given back with --seed, it repeats the text exactly.
+     */
+    @Test
+    void samplingWithoutASeedDiffersEachRunAndTheReportedSeedRepeatsIt() {
+        String[] sample = {"generate", "--model", FIXTURE.toString(), "--prompt-ids", PROMPT_IDS, "--backend", "scalar",
+            "--temperature", "1.5", "--top-k", "0", "--max-new-tokens", "20", "--ignore-eos", "--json"};
+        JsonObject first = ok(sample);
+        JsonObject second = ok(sample);
+        assertFalse(first.get("ids").equals(second.get("ids")), first + " " + second);
+        long seed = first.get("seed").getAsLong();
+        JsonObject repeated = ok(with(sample, "--seed", String.valueOf(seed)));
+        assertEquals(first, repeated);
+
+        // As text, the seed goes to stderr, and stdout stays the text alone.
+        CliRun text = CliRun.of(Arrays.copyOf(sample, sample.length - 1));
+        assertEquals(0, text.status(), text.err());
+        String said = text.err().lines().filter(l -> l.startsWith("seed ")).findFirst().orElseThrow();
+        String printed = said.substring("seed ".length(), said.indexOf(' ', "seed ".length()));
+        CliRun again = CliRun.of(with(Arrays.copyOf(sample, sample.length - 1), "--seed", printed));
+        assertEquals(text.out(), again.out());
+        assertFalse(again.err().contains("seed "), "a given seed is not repeated back: " + again.err());
+    }
+
+    @Test
+    void greedyJsonHasNoSeed() {
+        assertFalse(ok("generate", "--model", FIXTURE.toString(), "--prompt-ids", PROMPT_IDS, "--backend", "scalar",
+                "--max-new-tokens", "2", "--json").has("seed"));
+    }
+
+    private static JsonObject ok(String... args) {
+        CliRun run = CliRun.of(args);
+        assertEquals(0, run.status(), run.err());
+        return run.json();
+    }
+
+    private static String[] with(String[] args, String... more) {
+        String[] all = Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
+    }
+
     /** The fixture holds no tokenizer files: the built-in GPT-2 tokenizer decodes the text. */
     @Test
     void greedyJsonMatchesTheReference() {

@@ -2,11 +2,15 @@ package dev.gptneo.server;
 
 import dev.gptneo.model.engine.RequestListener;
 import dev.gptneo.model.generate.GeneratedToken;
+import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.StopReason;
 import dev.gptneo.model.generate.TokenUsage;
 import io.grpc.Context;
 import io.grpc.Status;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -24,6 +28,10 @@ final class CallSummary {
     private volatile String requestId = "";
     private volatile int tokensIn;
     private volatile int tokensOut;
+    private volatile String peer = "-";
+    private volatile StopReason finish;
+    private volatile long firstTokenNanos;
+    private volatile OptionalLong seed = OptionalLong.empty();
 
     CallSummary(String method, long startNanos) {
         this.method = method;
@@ -51,6 +59,21 @@ final class CallSummary {
         tokensOut = count;
     }
 
+    /** The client's address, as the transport saw it. */
+    void peer(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            peer = (inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString())
+                    + ":" + inet.getPort();
+        } else if (address != null) {
+            peer = address.toString();
+        }
+    }
+
+    /** What the generation was asked to do: its seed is logged when it samples, so the log can repeat it. */
+    void params(GenerationParams params) {
+        seed = params.sample() ? OptionalLong.of(params.seed()) : OptionalLong.empty();
+    }
+
     /** {@code delegate}, with the generation's token counts noted here before it hears of the end. */
     RequestListener counting(RequestListener delegate) {
         return new RequestListener() {
@@ -61,6 +84,9 @@ final class CallSummary {
 
             @Override
             public void onToken(GeneratedToken token, String textDelta) {
+                if (firstTokenNanos == 0) {
+                    firstTokenNanos = System.nanoTime();
+                }
                 delegate.onToken(token, textDelta);
             }
 
@@ -68,6 +94,7 @@ final class CallSummary {
             public void onFinish(String textDelta, StopReason reason, TokenUsage usage) {
                 tokensIn(usage.promptTokens());
                 tokensOut(usage.generatedTokens());
+                finish = reason;
                 delegate.onFinish(textDelta, reason, usage);
             }
 
@@ -78,13 +105,22 @@ final class CallSummary {
         };
     }
 
-    /** The log line for the call's end with {@code code}, the first time it ends; null after that. */
+    /**
+     * The log line for the call's end with {@code code}, the first time it ends; null after that.
+     * Fields a call did not reach (no token yet, no generation) are "-".
+     */
     String end(Status.Code code, long nowNanos) {
         if (!ended.compareAndSet(false, true)) {
             return null;
         }
-        return String.format(Locale.ROOT, "request_id=%s method=%s status=%s tokens_in=%d tokens_out=%d duration_ms=%.1f",
+        long first = firstTokenNanos;
+        return String.format(Locale.ROOT,
+                "request_id=%s method=%s status=%s tokens_in=%d tokens_out=%d duration_ms=%.1f"
+                        + " finish_reason=%s ttft_ms=%s seed=%s peer=%s",
                 requestId.isEmpty() ? "-" : requestId, method, code, tokensIn, tokensOut,
-                (nowNanos - startNanos) / 1e6);
+                (nowNanos - startNanos) / 1e6,
+                finish == null ? "-" : finish.name().toLowerCase(Locale.ROOT),
+                first == 0 ? "-" : String.format(Locale.ROOT, "%.1f", (first - startNanos) / 1e6),
+                seed.isPresent() ? Long.toUnsignedString(seed.getAsLong()) : "-", peer);
     }
 }

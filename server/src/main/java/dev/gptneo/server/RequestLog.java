@@ -3,6 +3,7 @@ package dev.gptneo.server;
 import dev.gptneo.proto.v1.GenerateRequest;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -14,7 +15,8 @@ import java.util.logging.Logger;
 
 /**
  * One INFO line per finished call: the caller's request_id (GenerateRequest.request_id, "-" when
- * none), method, status code, tokens in and out, and duration. The service fills in the call's
+ * none), method, status code, tokens in and out, duration, then the finish reason, time to first
+ * token, the seed of a sampled generation and the peer's address. Never the prompt or the text. The service fills in the call's
  * {@link CallSummary}, which this puts in the call's {@link Context}.
  */
 final class RequestLog implements ServerInterceptor {
@@ -25,6 +27,7 @@ final class RequestLog implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         CallSummary summary = new CallSummary(call.getMethodDescriptor().getBareMethodName(), System.nanoTime());
+        summary.peer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
         Context context = Context.current().withValue(CallSummary.KEY, summary);
         ServerCall<Q, R> logged = new SimpleForwardingServerCall<>(call) {
             @Override

@@ -13,7 +13,6 @@ import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Collectors;
 
@@ -115,7 +114,7 @@ final class RequestReader {
                 .ignoreEos(stopping.getIgnoreEos())
                 .stop(stopping.getStopList())
                 .sample(sample)
-                .seed(sampling.hasSeed() ? sampling.getSeed() : ThreadLocalRandom.current().nextLong())
+                .seed(sampling.hasSeed() ? sampling.getSeed() : GenerationParams.freshSeed())
                 .topLogprobs(request.getTopLogprobs());
         // Unset fields keep the model's defaults; an invalid temperature was reported above.
         if (stopping.hasMaxNewTokens()) {

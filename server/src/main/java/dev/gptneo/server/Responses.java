@@ -2,6 +2,7 @@ package dev.gptneo.server;
 
 import dev.gptneo.model.engine.CompletionCollector.Completion;
 import dev.gptneo.model.generate.GeneratedToken;
+import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.StopReason;
 import dev.gptneo.model.generate.TokenUsage;
 import dev.gptneo.proto.v1.CompleteResponse;
@@ -20,21 +21,28 @@ final class Responses {
         return GenerateResponse.newBuilder().addTokens(token(token)).setTextDelta(textDelta).build();
     }
 
-    static GenerateResponse last(String textDelta, StopReason reason, TokenUsage usage) {
-        return GenerateResponse.newBuilder()
+    /** The end of a generation run with {@code params}: its seed is reported when it sampled. */
+    static GenerateResponse last(String textDelta, StopReason reason, TokenUsage usage, GenerationParams params) {
+        GenerateResponse.Builder response = GenerateResponse.newBuilder()
                 .setTextDelta(textDelta)
                 .setFinishReason(finishReason(reason))
                 .setUsage(usage(usage))
-                .setTimings(timings(usage))
-                .build();
+                .setTimings(timings(usage));
+        if (params.sample()) {
+            response.setSeed(params.seed());
+        }
+        return response.build();
     }
 
-    static CompleteResponse complete(Completion completion) {
+    static CompleteResponse complete(Completion completion, GenerationParams params) {
         CompleteResponse.Builder response = CompleteResponse.newBuilder()
                 .setText(completion.text())
                 .setFinishReason(finishReason(completion.reason()))
                 .setUsage(usage(completion.usage()))
                 .setTimings(timings(completion.usage()));
+        if (params.sample()) {
+            response.setSeed(params.seed());
+        }
         completion.tokens().forEach(t -> response.addTokens(token(t)));
         return response.build();
     }

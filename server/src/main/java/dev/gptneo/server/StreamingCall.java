@@ -4,6 +4,7 @@ import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.model.engine.GenerationHandle;
 import dev.gptneo.model.engine.RequestListener;
 import dev.gptneo.model.generate.GeneratedToken;
+import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.StopReason;
 import dev.gptneo.model.generate.TokenUsage;
 import dev.gptneo.proto.v1.GenerateResponse;
@@ -25,6 +26,8 @@ final class StreamingCall implements RequestListener {
     private boolean finishing;
     private boolean closed;
     private volatile GenerationHandle handle;
+    // The last message reports the seed a sampled generation used.
+    private volatile GenerationParams params;
 
     StreamingCall(ServerCallStreamObserver<GenerateResponse> observer, int capacity) {
         this.observer = observer;
@@ -43,6 +46,7 @@ final class StreamingCall implements RequestListener {
                 h.resume();
             }
         });
+        params = request.params();
         GenerationHandle submitted = engine.submit(request.promptIds(), request.params(), listener);
         handle = submitted;
         StreamCancellation.onCancel(observer, submitted::cancel);
@@ -69,7 +73,7 @@ final class StreamingCall implements RequestListener {
         // empty queue and complete the call without its last message.
         synchronized (this) {
             finishing = true;
-            queue.add(Responses.last(textDelta, reason, usage));
+            queue.add(Responses.last(textDelta, reason, usage, params));
         }
         drain();
     }

@@ -70,6 +70,7 @@ final class TextGenerationService implements TextGenerationGrpc.AsyncService, Bi
             CallSummary summary = CallSummary.current();
             RequestReader.Parsed parsed = reader().read(request);
             summary.tokensIn(parsed.promptIds().length);
+            summary.params(parsed.params());
             StreamingCall call = new StreamingCall((ServerCallStreamObserver<GenerateResponse>) responses,
                     config.streamBuffer());
             call.start(engine.get(), parsed, summary.counting(new MeteringListener(call, metrics)));
@@ -83,6 +84,7 @@ final class TextGenerationService implements TextGenerationGrpc.AsyncService, Bi
             CallSummary summary = CallSummary.current();
             RequestReader.Parsed parsed = reader().read(request);
             summary.tokensIn(parsed.promptIds().length);
+            summary.params(parsed.params());
             CompletionCollector collector = new CompletionCollector();
             GenerationHandle handle = engine.get().submit(parsed.promptIds(), parsed.params(),
                     summary.counting(new MeteringListener(collector, metrics)));
@@ -91,7 +93,7 @@ final class TextGenerationService implements TextGenerationGrpc.AsyncService, Bi
                 if (error != null) {
                     responses.onError(GrpcErrors.toStatus(error));
                 } else if (completion.reason() != StopReason.CANCELLED) {
-                    responses.onNext(Responses.complete(completion));
+                    responses.onNext(Responses.complete(completion, parsed.params()));
                     responses.onCompleted();
                 }
             });

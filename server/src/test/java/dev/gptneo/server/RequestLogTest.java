@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.proto.v1.DetokenizeRequest;
 import dev.gptneo.proto.v1.GenerateRequest;
+import dev.gptneo.proto.v1.SamplingParams;
 import dev.gptneo.proto.v1.TokenizeRequest;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
@@ -43,7 +44,7 @@ class RequestLogTest {
         String text = test.stub().complete(request).getText();
         String line = onlyLine();
         assertTrue(line.matches("request_id=job-7/a method=Complete status=OK tokens_in=3 tokens_out=4"
-                + " duration_ms=\\d+\\.\\d"), line);
+                + " duration_ms=\\d+\\.\\d finish_reason=length ttft_ms=\\d+\\.\\d seed=- peer=\\S+"), line);
         assertFalse(line.contains(SECRET) || !text.isBlank() && line.contains(text.strip()), line);
     }
 
@@ -52,6 +53,15 @@ class RequestLogTest {
         test.stub().generate(Requests.greedy(5, 1, 2).toBuilder().setRequestId("s1").build())
                 .forEachRemaining(r -> { });
         assertTrue(onlyLine().startsWith("request_id=s1 method=Generate status=OK tokens_in=2 tokens_out=5 "));
+    }
+
+    @Test
+    void aSampledGenerationLogsTheSeedItsResponseReports() {
+        GenerateRequest greedy = Requests.greedy(4, 1, 2);
+        GenerateRequest sampled = greedy.toBuilder().setSampling(greedy.getSampling().toBuilder()
+                .setDecoding(SamplingParams.Decoding.SAMPLE)).build();
+        long seed = test.stub().complete(sampled).getSeed();
+        assertTrue(onlyLine().contains(" seed=" + seed + " "), onlyLine());
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.gptneo.model.generate;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How to generate: stopping rules, the sampling recipe and what to report. Defaults follow
@@ -42,6 +43,17 @@ public record GenerationParams(
 
     public GenerationParams {
         stop = List.copyOf(stop);
+    }
+
+    /** Fresh seeds stay below 2^53, so they survive a trip through JSON in any language (a double holds them exactly). */
+    private static final long FRESH_SEED_BOUND = 1L << 53;
+
+    /**
+     * A seed for a run whose caller gave none, as transformers' {@code do_sample} gives a different
+     * text each run; it is reported with the result, so the run can be repeated with it.
+     */
+    public static long freshSeed() {
+        return ThreadLocalRandom.current().nextLong(FRESH_SEED_BOUND);
     }
 
     /** Greedy, 64 new tokens, stop at end-of-text, no logprob alternatives. */
