@@ -24,6 +24,16 @@ class ReadmeExampleTest {
         }
     }
 
+    /** The Java 17 check (scripts/sdk-java17-check.sh) builds with the README's dependency snippet, not another. */
+    @Test
+    void guideShowsTheJava17ProjectsDependency() throws Exception {
+        String pom = Files.readString(PROJECT.resolve("examples/java-maven/pom.xml"));
+        int start = pom.lastIndexOf('\n', pom.indexOf("<dependency>")) + 1;
+        String dependency = pom.substring(start, pom.indexOf("</dependency>") + "</dependency>".length()).stripIndent();
+        assertTrue(Files.readString(PROJECT.resolve("README.md")).contains("```xml\n" + dependency + "\n```"),
+                "examples/java-maven/pom.xml's dependency differs from README.md's:\n" + dependency);
+    }
+
     @Test
     void javaExampleStreamsText() throws Exception {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
