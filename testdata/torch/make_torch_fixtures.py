@@ -10,7 +10,7 @@ the JSON header, torch.frombuffer over the data: safetensors' own package is not
 writes, with torch.save's default (zip) serialization:
 
 - testdata/tiny-gpt-neo-f16-torch/pytorch_model.bin: every tensor of that fixture, F16, in an
-  OrderedDict as model.state_dict() returns it, laid out the way loaders get wrong:
+  OrderedDict as model.state_dict() returns it (with its _metadata attribute), laid out the way loaders get wrong:
   lm_head.weight is the very object transformer.wte.weight is (one storage, saved once); each
   layer's q/k/v weights are row slices of one [3h, h] tensor (storage offsets 0, h*h, 2h*h); the
   layer norms' parameters and the two output biases are slices of one vector; mlp.c_fc.weight is
@@ -31,6 +31,7 @@ Every value comes from the safetensors fixture, so the loaded model must give th
 expected.json and logits-*.f32 (made by the float64 reference) exactly as the safetensors does.
 """
 import collections
+import io
 import json
 import os
 import shutil
@@ -94,6 +95,8 @@ def laid_out(source):
         wide[:, 4:4 + hidden] = fc
         out[p + "mlp.c_fc.weight"] = wide[:, 4:4 + hidden]
         out[p + "mlp.c_proj.weight"] = source[p + "mlp.c_proj.weight"].t().contiguous().t()
+    # What nn.Module.state_dict() attaches: each module's version, pickled as the dict's state (BUILD).
+    out._metadata = collections.OrderedDict([("", {"version": 1}), ("transformer", {"version": 1})])
     for name, tensor in out.items():
         assert torch.equal(tensor.to(source[name].dtype), source[name]), name
     return out
@@ -150,13 +153,12 @@ def write_refused():
         torch.save(state, os.path.join(folder("torch/" + name), "pytorch_model.bin"))
     torch.save(small_state(), os.path.join(folder("torch/legacy"), "pytorch_model.bin"),
                _use_new_zipfile_serialization=False)
-    valid = os.path.join(folder("torch/compressed"), "valid.bin")
+    valid = io.BytesIO()  # saved to a buffer, torch names the records' folder "archive/"
     torch.save(small_state(), valid)
     with zipfile.ZipFile(valid) as src, zipfile.ZipFile(
-            os.path.join(os.path.dirname(valid), "pytorch_model.bin"), "w", zipfile.ZIP_DEFLATED) as dst:
+            os.path.join(folder("torch/compressed"), "pytorch_model.bin"), "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             dst.writestr(info.filename, src.read(info))
-    os.remove(valid)
 
 
 def main():
