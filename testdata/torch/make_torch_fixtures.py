@@ -26,6 +26,8 @@ writes, with torch.save's default (zip) serialization:
   /tmp/gptneo-pickle-payload-ran), builtins-eval/ (eval of the same payload), legacy/ (the
   pre-1.6 format, _use_new_zipfile_serialization=False) and compressed/ (a valid file whose
   entries python's zipfile re-wrote deflated).
+- testdata/torch/protocol-4.bin: a state dict pickled with protocol 4: "offset", arange(12)[2:8]
+  as [2, 3], and "transposed", arange(12) as [3, 4] transposed (a [4, 3] view, strides (1, 4)).
 
 Every value comes from the safetensors fixture, so the loaded model must give that fixture's
 expected.json and logits-*.f32 (made by the float64 reference) exactly as the safetensors does.
@@ -161,6 +163,13 @@ def write_refused():
             dst.writestr(info.filename, src.read(info))
 
 
+def write_protocol_4():
+    """Pickle protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE), which torch.save writes when asked."""
+    base = torch.arange(12, dtype=torch.float32)
+    state = collections.OrderedDict([("offset", base[2:8].reshape(2, 3)), ("transposed", base.reshape(3, 4).t())])
+    torch.save(state, os.path.join(ROOT, "torch", "protocol-4.bin"), pickle_protocol=4)
+
+
 def main():
     source = read_safetensors(os.path.join(SOURCE, "model.safetensors"))
     state = laid_out(source)
@@ -171,6 +180,7 @@ def main():
     for name, tensor in source.items():
         assert torch.equal(reloaded[name].to(tensor.dtype), tensor), name
     write_refused()
+    write_protocol_4()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -114,8 +115,8 @@ public final class TorchCheckpointFile implements TensorFile {
         if (order == null) {
             return;
         }
-        MemorySegment bytes = zip.checked(order);
-        String value = bytes.byteSize() <= 16 ? new String(bytes.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII) : "";
+        String value = order.data().byteSize() > "little".length() ? "(" + order.data().byteSize() + " bytes)"
+                : new String(zip.checked(order).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
         if (!value.equals("little")) {
             throw new CheckpointException(path + ": record " + order.name() + " says the storages are "
                     + (value.equals("big") ? "big-endian" : "in byte order " + JsonSource.quote(value))
@@ -203,6 +204,11 @@ public final class TorchCheckpointFile implements TensorFile {
                     + "; expected float32, float16 or bfloat16)");
         }
         int[] matrix = TensorFile.matrix(where, t.size());
+        if (!t.isContiguous() && t.elements() > t.storage().numel()) {
+            throw new CheckpointException(where + "a strided view of " + t.elements() + " elements reads its storage of "
+                    + t.storage().numel() + " more than once (strides " + Arrays.toString(t.stride())
+                    + "); such a view is not supported");
+        }
         return new HostTensor(name, dtype, matrix[0], matrix[1], t.bytes(storageBytes.get(t.storage().key()), arena));
     }
 }

@@ -167,6 +167,16 @@ class CorruptTorchFileTest {
         assertArrayEquals(new float[] {1, 3, 2, 4}, new float[] {w.get(0), w.get(1), w.get(2), w.get(3)});
     }
 
+    /** Stride 0 repeats elements: a view of 4 elements repeated 1000 times would be a copy far larger than its storage. */
+    @Test
+    void aViewReadingItsStorageTwiceIsRefusedWhenAskedFor() throws IOException {
+        TorchArchiveWriter.of(view(4, 0, new int[] {1000, 4}, new int[] {0, 1}), ONE_TO_FOUR).write(file());
+        TorchCheckpointFile bin = TorchCheckpointFile.open(file(), arena);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> bin.tensor("w"));
+        assertEquals(file() + ": tensor \"w\": a strided view of 4000 elements reads its storage of 4 more than once"
+                + " (strides [0, 1]); such a view is not supported", e.getMessage());
+    }
+
     /** The Zip64 layout of archives past 4 GiB: sizes and offsets from the extra fields and the Zip64 end record. */
     @Test
     void aZip64ArchiveLoads() throws IOException {

@@ -93,4 +93,21 @@ class TorchCheckpointFileTest {
             }
         }
     }
+
+    /** Protocol 4's opcodes (testdata/torch/protocol-4.bin): arange(12)[2:8] as [2, 3], and arange(12) as [3, 4] transposed. */
+    @Test
+    void aProtocol4PickleLoads() {
+        TorchCheckpointFile bin = TorchCheckpointFile.open(Fixtures.testdata().resolve("torch/protocol-4.bin"), arena);
+        assertArrayEquals(new float[] {2, 3, 4, 5, 6, 7}, values(bin.tensor("offset")));
+        assertArrayEquals(new long[] {4, 3}, bin.shape("transposed"));
+        assertArrayEquals(new float[] {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, values(bin.tensor("transposed")));
+    }
+
+    private static float[] values(HostTensor t) {
+        float[] v = new float[(int) t.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = t.get(i);
+        }
+        return v;
+    }
 }
