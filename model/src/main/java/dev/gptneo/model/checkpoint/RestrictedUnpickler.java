@@ -499,36 +499,30 @@ final class RestrictedUnpickler {
     }
 
     private int u8() {
-        bytesLeft(1);
-        return Byte.toUnsignedInt(pickle.get(ValueLayout.JAVA_BYTE, at++));
+        return Byte.toUnsignedInt(pickle.get(ValueLayout.JAVA_BYTE, advance(1)));
     }
 
     private int u16() {
-        bytesLeft(2);
-        int value = Short.toUnsignedInt(pickle.get(U16, at));
-        at += 2;
-        return value;
+        return Short.toUnsignedInt(pickle.get(U16, advance(2)));
     }
 
     private int i32() {
-        bytesLeft(4);
-        int value = pickle.get(I32, at);
-        at += 4;
-        return value;
+        return pickle.get(I32, advance(4));
     }
 
     private long i64() {
-        bytesLeft(8);
-        long value = pickle.get(I64, at);
-        at += 8;
-        return value;
+        return pickle.get(I64, advance(8));
     }
 
     private double f64() {
-        bytesLeft(8);
-        double value = pickle.get(F64_BIG, at);
-        at += 8;
-        return value;
+        return pickle.get(F64_BIG, advance(8));
+    }
+
+    /** Where the next {@code width} bytes begin, once checked to be there; reading moves past them. */
+    private long advance(int width) {
+        bytesLeft(width);
+        at += width;
+        return at - width;
     }
 
     /** {@code name} as it is, or quoted and escaped when it holds characters that would garble a message. */

@@ -53,6 +53,22 @@ final class StoredZip {
 
     /** One entry: its bytes within the mapping, and the CRC-32 the central directory gives them. */
     record Entry(String name, MemorySegment data, int crc32) {
+
+        /**
+         * Its bytes, checked against its CRC-32: for the small records that are read whole (the
+         * pickle), where a flipped bit would otherwise be read as something else.
+         *
+         * @param path the archive, for the message
+         */
+        MemorySegment checked(Path path) {
+            CRC32 crc = new CRC32();
+            crc.update(data.asByteBuffer());
+            if ((int) crc.getValue() != crc32) {
+                throw new CheckpointException(path + ": entry " + JsonSource.quote(name)
+                        + " fails its CRC-32 check (a corrupt file)");
+            }
+            return data;
+        }
     }
 
     /** The bytes an entry takes in the file, local header to data end. */
@@ -61,38 +77,21 @@ final class StoredZip {
 
     private final Path path;
     private final MemorySegment file;
-    private final Map<String, Entry> entries;
 
-    private StoredZip(Path path, MemorySegment file, Map<String, Entry> entries) {
+    private StoredZip(Path path, MemorySegment file) {
         this.path = path;
         this.file = file;
-        this.entries = entries;
-    }
-
-    /** The entries of the archive {@code file} (the mapping of {@code path}), checked throughout. */
-    static StoredZip read(Path path, MemorySegment file) {
-        return new StoredZip(path, file, Map.of()).readEntries();
-    }
-
-    /** Entries by name, in central-directory order. */
-    Map<String, Entry> entries() {
-        return entries;
     }
 
     /**
-     * The bytes of {@code entry}, checked against its CRC-32: for the small records that are read
-     * whole (the pickle), where a flipped bit would otherwise be read as something else.
+     * The entries of the archive {@code file} (the mapping of {@code path}) by name, in
+     * central-directory order, checked throughout.
      */
-    MemorySegment checked(Entry entry) {
-        CRC32 crc = new CRC32();
-        crc.update(entry.data().asByteBuffer());
-        if ((int) crc.getValue() != entry.crc32()) {
-            throw refused("entry " + JsonSource.quote(entry.name()) + " fails its CRC-32 check (a corrupt file)");
-        }
-        return entry.data();
+    static Map<String, Entry> read(Path path, MemorySegment file) {
+        return new StoredZip(path, file).readEntries();
     }
 
-    private StoredZip readEntries() {
+    private Map<String, Entry> readEntries() {
         long end = findEnd();
         if (u16(end + 4) != 0 || u16(end + 6) != 0 || u16(end + 8) != u16(end + 10)) {
             throw refused("a zip archive over several disks (a torch.save file is one)");
@@ -132,7 +131,7 @@ final class StoredZip {
             at = readCentral(at, directoryStart + directorySize, directoryStart, byName, spans);
         }
         requireDisjoint(spans);
-        return new StoredZip(path, file, Collections.unmodifiableMap(byName));
+        return Collections.unmodifiableMap(byName);
     }
 
     /** The offset of the end-of-central-directory record: the last signature whose comment ends the file. */

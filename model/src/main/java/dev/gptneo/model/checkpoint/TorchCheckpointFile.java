@@ -82,22 +82,22 @@ public final class TorchCheckpointFile implements TensorFile {
             throw new CheckpointException(path + ": not a torch.save file (it begins with neither a zip header"
                     + " nor the pickled magic number of the legacy format)");
         }
-        StoredZip zip = StoredZip.read(path, file);
+        Map<String, StoredZip.Entry> zip = StoredZip.read(path, file);
         String folder = folder(path, zip);
         requireLittleEndian(path, zip, folder);
-        StoredZip.Entry pickle = zip.entries().get(folder + "data.pkl");
+        StoredZip.Entry pickle = zip.get(folder + "data.pkl");
         if (pickle.data().byteSize() > MAX_PICKLE_BYTES) {
             throw new CheckpointException(path + ": " + pickle.name() + " is " + pickle.data().byteSize()
                     + " bytes, more than the " + MAX_PICKLE_BYTES + " a state dict's pickle takes");
         }
-        Object root = RestrictedUnpickler.load(path + ": " + pickle.name(), zip.checked(pickle));
+        Object root = RestrictedUnpickler.load(path + ": " + pickle.name(), pickle.checked(path));
         Map<String, TorchTensor> tensors = stateDict(path + ": " + pickle.name(), root);
         return new TorchCheckpointFile(path, arena, tensors, storageBytes(path, zip, folder, tensors));
     }
 
     /** The folder of the archive's records ({@code archive/}, or the file's stem): the one holding {@code data.pkl}. */
-    private static String folder(Path path, StoredZip zip) {
-        List<String> pickles = zip.entries().keySet().stream()
+    private static String folder(Path path, Map<String, StoredZip.Entry> zip) {
+        List<String> pickles = zip.keySet().stream()
                 .filter(name -> name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length())
                 .toList();
         if (pickles.size() != 1) {
@@ -110,13 +110,13 @@ public final class TorchCheckpointFile implements TensorFile {
     }
 
     /** Storages are raw elements in the byte order {@code byteorder} names: only little-endian is read. */
-    private static void requireLittleEndian(Path path, StoredZip zip, String folder) {
-        StoredZip.Entry order = zip.entries().get(folder + "byteorder");
+    private static void requireLittleEndian(Path path, Map<String, StoredZip.Entry> zip, String folder) {
+        StoredZip.Entry order = zip.get(folder + "byteorder");
         if (order == null) {
             return;
         }
         String value = order.data().byteSize() > "little".length() ? "(" + order.data().byteSize() + " bytes)"
-                : new String(zip.checked(order).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
+                : new String(order.checked(path).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
         if (!value.equals("little")) {
             throw new CheckpointException(path + ": record " + order.name() + " says the storages are "
                     + (value.equals("big") ? "big-endian" : "in byte order " + JsonSource.quote(value))
@@ -143,7 +143,7 @@ public final class TorchCheckpointFile implements TensorFile {
     }
 
     /** Each storage's record {@code data/<key>}, holding exactly its elements. */
-    private static Map<String, MemorySegment> storageBytes(Path path, StoredZip zip, String folder,
+    private static Map<String, MemorySegment> storageBytes(Path path, Map<String, StoredZip.Entry> zip, String folder,
                                                            Map<String, TorchTensor> tensors) {
         Map<String, MemorySegment> bytes = new HashMap<>();
         for (TorchTensor tensor : tensors.values()) {
@@ -152,7 +152,7 @@ public final class TorchCheckpointFile implements TensorFile {
                 continue;
             }
             String name = folder + "data/" + storage.key();
-            StoredZip.Entry record = zip.entries().get(name);
+            StoredZip.Entry record = zip.get(name);
             if (record == null) {
                 throw new CheckpointException(path + ": storage " + JsonSource.quote(storage.key())
                         + " has no record " + JsonSource.quote(name) + " (truncated or corrupt file?)");

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +35,8 @@ class CorruptTorchFileTest {
     @TempDir
     Path dir;
 
-    private final Arena arena = Arena.ofShared();
-
-    @AfterEach
-    void close() {
-        arena.close();
-    }
+    /** The mappings, unmapped once unreachable. */
+    private final Arena arena = Arena.ofAuto();
 
     private Path file() {
         return dir.resolve("pytorch_model.bin");

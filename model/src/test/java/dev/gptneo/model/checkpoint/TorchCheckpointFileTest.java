@@ -12,7 +12,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,12 +25,8 @@ class TorchCheckpointFileTest {
     private static final Path SAFETENSORS = Fixtures.checkpoint("tiny-gpt-neo-f16").resolve(Checkpoint.SINGLE);
     private static final int HIDDEN = 48;
 
-    private final Arena arena = Arena.ofShared();
-
-    @AfterEach
-    void close() {
-        arena.close();
-    }
+    /** The mappings, unmapped once unreachable. */
+    private final Arena arena = Arena.ofAuto();
 
     /** Every float tensor is byte for byte the safetensors one: slices at offsets and strided copies alike. */
     @Test
