@@ -14,9 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -61,17 +59,9 @@ public final class SafetensorsFile implements TensorFile {
      */
     public static SafetensorsFile open(Path path, Arena arena) {
         try {
-            InputFiles.requireRegularFile(path);
-            MemorySegment file;
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-                file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            }
-            return parse(path, file);
+            return parse(path, TensorFile.map(path, arena));
         } catch (IOException e) {
-            // The checks' messages name the file already; the file system's do not.
-            String message = String.valueOf(e.getMessage());
-            throw new CheckpointException(message.startsWith(path.toString()) ? message
-                    : path + ": cannot be read (" + message + ")");
+            throw TensorFile.refusal(path, e);
         }
     }
 

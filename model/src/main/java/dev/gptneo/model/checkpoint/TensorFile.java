@@ -2,7 +2,13 @@ package dev.gptneo.model.checkpoint;
 
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.model.CheckpointException;
+import dev.gptneo.tokenizer.io.InputFiles;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -45,5 +51,23 @@ interface TensorFile {
                     + " is not a scalar, vector or matrix of at most " + Integer.MAX_VALUE + " rows and columns");
         }
         return new int[] {(int) rows, (int) cols};
+    }
+
+    /**
+     * {@code path} mapped read-only for as long as {@code arena} lives: a regular file only (a
+     * FIFO or device is refused before it is opened), never read into the heap.
+     */
+    static MemorySegment map(Path path, Arena arena) throws IOException {
+        InputFiles.requireRegularFile(path);
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+        }
+    }
+
+    /** {@code e} as a one-line refusal naming {@code path}: the checks' messages name it already, the file system's do not. */
+    static CheckpointException refusal(Path path, IOException e) {
+        String message = String.valueOf(e.getMessage());
+        return new CheckpointException(message.startsWith(path.toString()) ? message
+                : path + ": cannot be read (" + message + ")");
     }
 }

@@ -3,16 +3,13 @@ package dev.gptneo.model.checkpoint;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.model.CheckpointException;
-import dev.gptneo.tokenizer.io.InputFiles;
 import dev.gptneo.tokenizer.io.JsonSource;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -65,14 +62,9 @@ public final class TorchCheckpointFile implements TensorFile {
     public static TorchCheckpointFile open(Path path, Arena arena) {
         MemorySegment file;
         try {
-            InputFiles.requireRegularFile(path);
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-                file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            }
+            file = TensorFile.map(path, arena);
         } catch (IOException e) {
-            String message = String.valueOf(e.getMessage());
-            throw new CheckpointException(message.startsWith(path.toString()) ? message
-                    : path + ": cannot be read (" + message + ")");
+            throw TensorFile.refusal(path, e);
         }
         if (startsWith(file, LEGACY_MAGIC)) {
             throw new CheckpointException(path + ": legacy torch.save format (PyTorch < 1.6) is not supported:"
