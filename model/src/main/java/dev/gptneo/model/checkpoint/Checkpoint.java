@@ -1,49 +1,50 @@
 package dev.gptneo.model.checkpoint;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import dev.gptneo.kernels.HostTensor;
 import dev.gptneo.model.CheckpointException;
 import dev.gptneo.model.WeightSource;
-import dev.gptneo.tokenizer.io.InputFiles;
-import dev.gptneo.tokenizer.io.JsonSource;
-import dev.gptneo.tokenizer.io.StrictJson;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
- * The weights of a Hugging Face model folder: {@code model.safetensors}, or the shards listed in
- * {@code model.safetensors.index.json}. Files are memory-mapped for as long as this is open.
- *
- * <p>An index names its shards by path: only paths inside the model folder are opened (a shard
- * named {@code ../../etc/passwd} is refused), and only regular files. Symbolic links are followed,
- * as Hugging Face's cache links a snapshot's files to its blobs elsewhere.
+ * The weights of a Hugging Face model folder, in the order transformers looks for them:
+ * {@code model.safetensors}, the shards listed in {@code model.safetensors.index.json},
+ * {@code pytorch_model.bin}, or the shards listed in {@code pytorch_model.bin.index.json}. Files
+ * are memory-mapped for as long as this is open (a {@code .bin} tensor stored as a strided view
+ * is copied once, into the same arena). Shard indexes are read by {@link ShardIndex}.
  */
 public final class Checkpoint implements WeightSource {
 
     static final String SINGLE = "model.safetensors";
     static final String INDEX = "model.safetensors.index.json";
-    /** An index lists one line per tensor: a few hundred kilobytes for the largest models. */
-    private static final long MAX_INDEX_BYTES = 64L << 20;
+    static final String TORCH_SINGLE = "pytorch_model.bin";
+    static final String TORCH_INDEX = "pytorch_model.bin.index.json";
+
+    /** A weights format: its single-file name, its index's name, and how one of its files opens. */
+    private record Format(String single, String index, BiFunction<Path, Arena, TensorFile> open) {
+    }
+
+    private static final List<Format> FORMATS = List.of(
+            new Format(SINGLE, INDEX, SafetensorsFile::open),
+            new Format(TORCH_SINGLE, TORCH_INDEX, TorchCheckpointFile::open));
 
     private final Arena arena;
-    private final Map<String, SafetensorsFile> fileOf;
+    private final Map<String, TensorFile> fileOf;
 
-    private Checkpoint(Arena arena, Map<String, SafetensorsFile> fileOf) {
+    private Checkpoint(Arena arena, Map<String, TensorFile> fileOf) {
         this.arena = arena;
         this.fileOf = fileOf;
     }
 
     /**
-     * Maps the folder's safetensors files and checks every header.
+     * Maps the folder's weights files and checks every header (or pickle).
      *
      * @throws CheckpointException naming the file, and the tensor or field, at fault
      */
@@ -60,54 +61,20 @@ public final class Checkpoint implements WeightSource {
         }
     }
 
-    private static Map<String, SafetensorsFile> index(Path dir, Arena arena) throws IOException {
-        Map<String, SafetensorsFile> fileOf = new LinkedHashMap<>();
-        if (Files.exists(dir.resolve(SINGLE))) {
-            SafetensorsFile file = SafetensorsFile.open(dir.resolve(SINGLE), arena);
-            file.names().forEach(name -> fileOf.put(name, file));
-            return fileOf;
-        }
-        Path indexPath = dir.resolve(INDEX);
-        if (!Files.exists(indexPath)) {
-            throw new CheckpointException(dir + ": no " + SINGLE + " or " + INDEX + " (only safetensors checkpoints are supported)");
-        }
-        JsonSource index = new JsonSource(indexPath.toString());
-        JsonObject root = index.object(StrictJson.parse(InputFiles.readText(indexPath, MAX_INDEX_BYTES),
-                indexPath.toString()), "");
-        Map<Path, SafetensorsFile> shards = new HashMap<>();
-        for (Map.Entry<String, JsonElement> e : index.object(root.get("weight_map"), "weight_map").entrySet()) {
-            String field = "weight_map." + e.getKey();
-            Path shardPath = shardPath(index, field, dir, index.string(e.getValue(), field));
-            SafetensorsFile shard = shards.get(shardPath);
-            if (shard == null) {
-                shard = SafetensorsFile.open(shardPath, arena);
-                shards.put(shardPath, shard);
+    private static Map<String, TensorFile> index(Path dir, Arena arena) throws IOException {
+        for (Format format : FORMATS) {
+            if (Files.exists(dir.resolve(format.single()))) {
+                TensorFile file = format.open().apply(dir.resolve(format.single()), arena);
+                Map<String, TensorFile> fileOf = new LinkedHashMap<>();
+                file.names().forEach(name -> fileOf.put(name, file));
+                return fileOf;
             }
-            if (shard.entry(e.getKey()) == null) {
-                throw index.error(field, "tensor " + JsonSource.quote(e.getKey()) + " is mapped to "
-                        + JsonSource.quote(e.getValue().getAsString()) + ", which does not contain it");
+            if (Files.exists(dir.resolve(format.index()))) {
+                return ShardIndex.read(dir, dir.resolve(format.index()), shard -> format.open().apply(shard, arena));
             }
-            fileOf.put(e.getKey(), shard);
         }
-        return fileOf;
-    }
-
-    /**
-     * The shard {@code name} of the index: a relative path that stays inside {@code dir} once
-     * normalised, without control characters (a newline in it would split every message naming it).
-     */
-    private static Path shardPath(JsonSource index, String field, Path dir, String name) throws IOException {
-        Path folder = dir.toAbsolutePath().normalize();
-        try {
-            Path shard = folder.resolve(name).normalize();
-            if (!Path.of(name).isAbsolute() && shard.startsWith(folder) && !shard.equals(folder)
-                    && name.chars().noneMatch(Character::isISOControl)) {
-                return shard;
-            }
-        } catch (InvalidPathException e) {
-            // refused below, as any other name that is not a file of the folder
-        }
-        throw index.expected(field, "the name of a file inside the model folder " + folder, new JsonPrimitive(name));
+        throw new CheckpointException(dir + ": no " + SINGLE + ", " + INDEX + ", " + TORCH_SINGLE + " or "
+                + TORCH_INDEX + " (the weights files of a Hugging Face model folder)");
     }
 
     @Override
@@ -123,11 +90,11 @@ public final class Checkpoint implements WeightSource {
      */
     @Override
     public HostTensor require(String name, long... shape) {
-        SafetensorsFile file = fileOf.get(name);
+        TensorFile file = fileOf.get(name);
         if (file == null) {
             throw new CheckpointException("tensor " + name + " is missing from the checkpoint");
         }
-        long[] actual = file.entry(name).shape();
+        long[] actual = file.shape(name);
         if (!Arrays.equals(actual, shape)) {
             throw new CheckpointException(file.path() + ": tensor " + name + " has shape "
                     + Arrays.toString(actual) + ", but config.json implies " + Arrays.toString(shape));

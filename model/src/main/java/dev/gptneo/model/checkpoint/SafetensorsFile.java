@@ -14,11 +14,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -38,7 +35,7 @@ import java.util.Set;
  * each tensor begins where the one before ends, the first at 0 and the last at the end, so no two
  * tensors overlap and no byte is unaccounted for.
  */
-public final class SafetensorsFile {
+public final class SafetensorsFile implements TensorFile {
 
     /** Refuse absurd headers before allocating them (the format's own limit is 100 MB). */
     private static final long MAX_HEADER = 100L << 20;
@@ -62,17 +59,9 @@ public final class SafetensorsFile {
      */
     public static SafetensorsFile open(Path path, Arena arena) {
         try {
-            InputFiles.requireRegularFile(path);
-            MemorySegment file;
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-                file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            }
-            return parse(path, file);
+            return parse(path, TensorFile.map(path, arena));
         } catch (IOException e) {
-            // The checks' messages name the file already; the file system's do not.
-            String message = String.valueOf(e.getMessage());
-            throw new CheckpointException(message.startsWith(path.toString()) ? message
-                    : path + ": cannot be read (" + message + ")");
+            throw TensorFile.refusal(path, e);
         }
     }
 
@@ -188,9 +177,14 @@ public final class SafetensorsFile {
         }
     }
 
-    /** The names of all tensors in the header, in header order. */
+    @Override
     public Set<String> names() {
         return entries.keySet();
+    }
+
+    @Override
+    public long[] shape(String name) {
+        return entries.get(name).shape();
     }
 
     /** The header entry of {@code name}, or null when absent. */
@@ -198,13 +192,8 @@ public final class SafetensorsFile {
         return entries.get(name);
     }
 
-    /**
-     * The tensor {@code name} as a view of the mapping, viewed as a matrix: 2-D shapes keep
-     * theirs, 1-D ones become one row, a scalar one element.
-     *
-     * @throws CheckpointException naming the file and tensor, for a dtype we cannot compute in or
-     *     a shape that is not a scalar, vector or matrix of int-sized dimensions
-     */
+    /** The tensor {@code name} as a view of the mapping, never a copy; see {@link TensorFile#matrix}. */
+    @Override
     public HostTensor tensor(String name) {
         Entry e = entries.get(name);
         String where = path + ": tensor " + JsonSource.quote(name) + ": ";
@@ -214,16 +203,11 @@ public final class SafetensorsFile {
         } catch (IllegalArgumentException ex) {
             throw new CheckpointException(where + ex.getMessage());
         }
-        long[] shape = e.shape();
-        long rows = shape.length == 2 ? shape[0] : 1;
-        long cols = shape.length == 0 ? 1 : shape[shape.length - 1];
-        if (shape.length > 2 || rows > Integer.MAX_VALUE || cols > Integer.MAX_VALUE) {
-            throw new CheckpointException(where + "shape " + Arrays.toString(shape)
-                    + " is not a scalar, vector or matrix of at most " + Integer.MAX_VALUE + " rows and columns");
-        }
-        return new HostTensor(name, dtype, (int) rows, (int) cols, data.asSlice(e.begin(), e.end() - e.begin()));
+        int[] matrix = TensorFile.matrix(where, e.shape());
+        return new HostTensor(name, dtype, matrix[0], matrix[1], data.asSlice(e.begin(), e.end() - e.begin()));
     }
 
+    @Override
     public Path path() {
         return path;
     }

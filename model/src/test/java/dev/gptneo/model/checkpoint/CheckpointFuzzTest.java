@@ -8,9 +8,11 @@ import dev.gptneo.model.GptNeoModel;
 import dev.gptneo.tokenizer.Refusals;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,13 +32,34 @@ class CheckpointFuzzTest {
     /** A model.safetensors: its header checked on opening, every tensor viewed and scanned. */
     @FuzzTest(maxDuration = "5m")
     void safetensorsFile(byte[] input) throws IOException {
-        Path file = dir.resolve("model.safetensors");
+        opensAndScansOrRefuses(input, "model.safetensors", SafetensorsFile::open);
+    }
+
+    /**
+     * A pytorch_model.bin (seeds: real torch.save output, testdata/torch/): the zip container
+     * read, the pickle run, every tensor viewed or copied, and scanned.
+     */
+    @FuzzTest(maxDuration = "5m")
+    void torchFile(byte[] input) throws IOException {
+        opensAndScansOrRefuses(input, "pytorch_model.bin", TorchCheckpointFile::open);
+    }
+
+    /** The pickle machine of torchFile alone, on any bytes (seeds: two torch.save pickles). */
+    @FuzzTest(maxDuration = "5m")
+    void pickle(byte[] input) {
+        Refusals.loadsOrRefuses(CheckpointException.class,
+                () -> RestrictedUnpickler.load("data.pkl", MemorySegment.ofArray(input)));
+    }
+
+    private static void opensAndScansOrRefuses(byte[] input, String name, BiFunction<Path, Arena, TensorFile> open)
+            throws IOException {
+        Path file = dir.resolve(name);
         Files.write(file, input);
         Refusals.loadsOrRefuses(CheckpointException.class, () -> {
             try (Arena arena = Arena.ofConfined()) {
-                SafetensorsFile opened = SafetensorsFile.open(file, arena);
-                for (String name : opened.names()) {
-                    FiniteValues.firstNonFinite(opened.tensor(name));
+                TensorFile opened = open.apply(file, arena);
+                for (String tensor : opened.names()) {
+                    FiniteValues.firstNonFinite(opened.tensor(tensor));
                 }
             }
         });
