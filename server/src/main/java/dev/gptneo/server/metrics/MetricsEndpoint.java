@@ -28,9 +28,10 @@ import java.util.stream.Collectors;
  * format ({@link Exposition}).
  *
  * <p>Why not the Prometheus client's own {@code HTTPServer}: it is the JDK's
- * {@code com.sun.net.httpserver} underneath, which caps neither connections nor the time one
- * takes (its time limits are JVM-wide system properties, and off by default), and it serves more
- * than {@code /metrics} ({@code /}, {@code /-/healthy}); only the rendering is the library's.
+ * {@code com.sun.net.httpserver} underneath, whose connection cap and time limits are JVM-wide
+ * system properties, off by default (nothing stops a client that sends a byte a second), and it
+ * serves more than {@code /metrics} ({@code /}, {@code /-/healthy}). So the endpoint is this
+ * one, whose limits the tests hold it to, and only the rendering is the library's.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
