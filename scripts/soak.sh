@@ -207,7 +207,8 @@ fi
 # A generation that failed inside the engine after its client had gone reaches no client.
 engine_failed=$(metric 'gptneo_generations_total{reason="failed"}')
 [[ -z "$engine_failed" || "$engine_failed" == 0 ]] || fail "gptneo_generations_total{reason=\"failed\"} $engine_failed"
-generate_codes=$(sed -n 's/^gptneo_requests_total{method="Generate",code="\([A-Z_]*\)"} \([0-9]*\)$/\1 \2/p' \
+# The Prometheus client writes counts as floating point (12.0): the whole number is kept.
+generate_codes=$(sed -n 's/^gptneo_requests_total{method="Generate",code="\([A-Z_]*\)"} \([0-9]*\)\(\.0\)*$/\1 \2/p' \
   "$work/metrics.txt" | paste -sd, - | sed 's/,/, /g')
 # What the hostile calls are answered with (a dropped or cancelled call is CANCELLED on the server's side).
 unexpected=$(sed -n 's/^gptneo_requests_total{method="Generate",code="\([A-Z_]*\)"}.*/\1/p' "$work/metrics.txt" \

@@ -16,6 +16,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -75,7 +76,8 @@ final class LoopbackServer implements AutoCloseable {
 
     /** The Prometheus text the metrics endpoint would serve. */
     String metrics() {
-        return injector.getInstance(ServerMetrics.class).render(engineStats());
+        byte[] text = injector.getInstance(ServerMetrics.class).exposition().scrape(null).body();
+        return new String(text, StandardCharsets.UTF_8);
     }
 
     /** Waits until the engine holds exactly {@code active} generations. */

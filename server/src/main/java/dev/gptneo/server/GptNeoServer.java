@@ -18,6 +18,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.time.Duration;
@@ -32,7 +33,8 @@ import java.util.logging.Logger;
  * The server's life: listen (health NOT_SERVING), load and warm up the model (SERVING), and on
  * shutdown stop taking calls, give running generations a grace period, then end them.
  *
- * <p>With a token file, TextGeneration and reflection need a bearer token
+ * <p>Reflection is served in both its versions, v1 and v1alpha. With a token file,
+ * TextGeneration and reflection need a bearer token
  * ({@link BearerTokenInterceptor}); health never does.
  */
 @Singleton
@@ -65,12 +67,24 @@ public final class GptNeoServer {
         this.state = state;
         this.metrics = metrics;
         this.engineProvider = engineProvider;
+        // Read at each scrape: zeros until load(), the loaded engine's numbers after.
+        metrics.observeEngine(this::engineStats);
         this.server = transport
                 // The metrics count the calls the token check refuses, as UNAUTHENTICATED.
                 .addService(ServerInterceptors.intercept(authenticated(service, authentication), interceptor))
                 .addService(health.getHealthService())
                 .addService(authenticated(ProtoReflectionServiceV1.newInstance(), authentication))
+                .addService(authenticated(reflectionV1Alpha(), authentication))
                 .build();
+    }
+
+    /**
+     * Reflection's v1alpha, beside v1: Postman, Evans and older grpcurl speak only v1alpha.
+     * grpc-java deprecates the class in favour of v1 but still ships it.
+     */
+    @SuppressWarnings("deprecation")
+    private static BindableService reflectionV1Alpha() {
+        return ProtoReflectionService.newInstance();
     }
 
     /** Starts listening (and serving metrics); health says NOT_SERVING until {@link #load()}. */
@@ -78,8 +92,7 @@ public final class GptNeoServer {
         PlaintextWarning.of(config.host(), config.security()).ifPresent(warning -> LOG.warning(warning));
         server.start();
         if (config.metricsPort() >= 0) {
-            metricsEndpoint = MetricsEndpoint.start(config.metricsHost(), config.metricsPort(),
-                    () -> metrics.render(engineStats()));
+            metricsEndpoint = MetricsEndpoint.start(config.metricsHost(), config.metricsPort(), metrics.exposition());
         }
         return this;
     }

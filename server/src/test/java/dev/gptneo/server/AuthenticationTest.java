@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.proto.v1.GenerateRequest;
 import dev.gptneo.proto.v1.TextGenerationGrpc;
-import dev.gptneo.server.metrics.ServerMetrics;
 import dev.gptneo.server.security.SecurityConfig;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -17,21 +16,17 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -41,7 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** With a token file, TextGeneration and reflection need a listed bearer token; health does not. */
+/** With a token file, TextGeneration and reflection (v1 and v1alpha) need a listed bearer token; health does not. */
 class AuthenticationTest {
 
     private static final String TOKEN = "s3cr3t-token-123";
@@ -109,8 +104,8 @@ class AuthenticationTest {
         StatusRuntimeException read = assertThrows(StatusRuntimeException.class,
                 () -> stub("Bearer " + TOKEN).generate(invalid).hasNext());
         assertEquals(Status.Code.INVALID_ARGUMENT, read.getStatus().getCode());
-        String metrics = test.injector.getInstance(ServerMetrics.class).render(test.engineStats());
-        assertTrue(metrics.contains("gptneo_requests_total{method=\"Generate\",code=\"UNAUTHENTICATED\"}"), metrics);
+        assertTrue(test.metrics().value("gptneo_requests_total", Map.of("method", "Generate", "code", "UNAUTHENTICATED"))
+                > 0, "the refusal is counted");
     }
 
     @Test
@@ -127,10 +122,20 @@ class AuthenticationTest {
 
     @Test
     void reflectionNeedsTheTokenToo() throws Exception {
+        assertReflectionNeedsTheToken(ReflectionServices::v1);
+    }
+
+    @Test
+    void reflectionV1AlphaListsTheServiceAndNeedsTheTokenToo() throws Exception {
+        assertReflectionNeedsTheToken(ReflectionServices::v1alpha);
+    }
+
+    private static void assertReflectionNeedsTheToken(Function<Channel, CompletableFuture<List<String>>> services)
+            throws Exception {
         ExecutionException refused = assertThrows(ExecutionException.class,
-                () -> services(channel(null)).get(10, TimeUnit.SECONDS));
+                () -> services.apply(channel(null)).get(10, TimeUnit.SECONDS));
         assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(refused.getCause()).getCode());
-        assertTrue(services(channel("Bearer " + TOKEN)).get(10, TimeUnit.SECONDS)
+        assertTrue(services.apply(channel("Bearer " + TOKEN)).get(10, TimeUnit.SECONDS)
                 .contains(TextGenerationGrpc.SERVICE_NAME));
     }
 
@@ -159,32 +164,5 @@ class AuthenticationTest {
         Metadata headers = new Metadata();
         headers.put(AUTHORIZATION, authorization);
         return ClientInterceptors.intercept(test.channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
-
-    /** The service names reflection lists, or its failure. */
-    private static CompletableFuture<List<String>> services(Channel channel) {
-        CompletableFuture<List<String>> result = new CompletableFuture<>();
-        List<String> names = new ArrayList<>();
-        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-                .serverReflectionInfo(new StreamObserver<>() {
-                    @Override
-                    public void onNext(ServerReflectionResponse response) {
-                        response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName)
-                                .forEach(names::add);
-                    }
-
-                    @Override
-                    public void onError(Throwable failure) {
-                        result.completeExceptionally(failure);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        result.complete(names);
-                    }
-                });
-        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-        requests.onCompleted();
-        return result;
     }
 }

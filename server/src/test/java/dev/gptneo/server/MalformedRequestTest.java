@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gptneo.proto.v1.TextGenerationGrpc;
-import dev.gptneo.server.metrics.ServerMetrics;
 import dev.gptneo.proto.v1.TokenizeRequest;
 import dev.gptneo.proto.v1.TokenizeResponse;
 import io.grpc.CallOptions;
@@ -38,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.LogRecord;
 import java.util.stream.Stream;
@@ -179,11 +179,7 @@ class MalformedRequestTest {
     }
 
     private static long requestsEnded(String method, Status.Code code) {
-        String prefix = "gptneo_requests_total{method=\"" + method + "\",code=\"" + code + "\"} ";
-        return test.instance(ServerMetrics.class).render(test.engineStats()).lines()
-                .filter(line -> line.startsWith(prefix))
-                .mapToLong(line -> Long.parseLong(line.substring(prefix.length())))
-                .sum();
+        return (long) test.metrics().value("gptneo_requests_total", Map.of("method", method, "code", code.name()));
     }
 
     /** A length-delimited protobuf field (wire type 2) of fewer than 128 bytes. */

@@ -1,7 +1,7 @@
 package dev.gptneo.server;
 
-import dev.gptneo.model.engine.EngineStats;
 import dev.gptneo.proto.v1.TextGenerationGrpc;
+import dev.gptneo.server.metrics.TextFormat;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -39,7 +39,8 @@ final class ServingServer implements BeforeAllCallback, AfterAllCallback {
         return server.injector.getInstance(type);
     }
 
-    EngineStats engineStats() {
-        return server.engineStats();
+    /** {@link TestServer#metrics()}. */
+    TextFormat metrics() {
+        return server.metrics();
     }
 }

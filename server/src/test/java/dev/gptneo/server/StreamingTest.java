@@ -143,9 +143,6 @@ class StreamingTest {
 
     /** The sum of a metric's samples named exactly {@code name} (any labels). */
     private static double metric(String name) {
-        String metrics = test.injector.getInstance(dev.gptneo.server.metrics.ServerMetrics.class)
-                .render(test.engineStats());
-        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return test.metrics().sum(name);
     }
 }

@@ -10,10 +10,13 @@ import dev.gptneo.model.Fixtures;
 import dev.gptneo.model.engine.EngineStats;
 import dev.gptneo.model.engine.GenerationEngine;
 import dev.gptneo.proto.v1.TextGenerationGrpc;
+import dev.gptneo.server.metrics.ServerMetrics;
+import dev.gptneo.server.metrics.TextFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerBuilder;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +77,12 @@ final class TestServer implements AutoCloseable {
 
     EngineStats engineStats() {
         return injector.getInstance(GenerationEngine.class).stats();
+    }
+
+    /** What the metrics endpoint would serve now, in the Prometheus text format, parsed. */
+    TextFormat metrics() {
+        return TextFormat.parse(new String(injector.getInstance(ServerMetrics.class).exposition().scrape(null).body(),
+                StandardCharsets.UTF_8));
     }
 
     /** Waits for the engine to hold exactly {@code active} requests. */

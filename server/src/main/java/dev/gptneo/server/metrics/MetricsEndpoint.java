@@ -15,7 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Serves the metrics at {@code GET /metrics} (that path exactly) over plain HTTP/1.1, for
@@ -24,7 +24,14 @@ import java.util.function.Supplier;
  * closed unanswered), and is closed once it has taken {@link #CONNECTION_LIMIT}, whatever it is
  * doing: a client that sends half a request, or reads the answer a byte at a time, holds its
  * own connection for that long, never the endpoint. A request head longer than
- * {@value #MAX_HEAD_BYTES} bytes gets 431.
+ * {@value #MAX_HEAD_BYTES} bytes gets 431. The request's {@code Accept} header chooses the
+ * format ({@link Exposition}).
+ *
+ * <p>Why not the Prometheus client's own {@code HTTPServer}: it is the JDK's
+ * {@code com.sun.net.httpserver} underneath, whose connection cap and time limits are JVM-wide
+ * system properties, off by default (nothing stops a client that sends a byte a second), and it
+ * serves more than {@code /metrics} ({@code /}, {@code /-/healthy}). So the endpoint is this
+ * one, whose limits the tests hold it to, and only the rendering is the library's.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
@@ -35,10 +42,11 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** Scrapers are few: one or two Prometheus servers, the odd curl. */
     static final int MAX_CONNECTIONS = 16;
     private static final String PATH = "/metrics";
-    private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** A header's name is case-insensitive; the value follows the colon. */
+    private static final String ACCEPT = "accept:";
 
     private final ServerSocket socket;
-    private final Supplier<String> exposition;
+    private final Exposition exposition;
     private final Duration connectionLimit;
     private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
     private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(
@@ -46,18 +54,18 @@ public final class MetricsEndpoint implements AutoCloseable {
     private final ScheduledExecutorService closer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("gptneo-metrics-closer").daemon().factory());
 
-    private MetricsEndpoint(ServerSocket socket, Supplier<String> exposition, Duration connectionLimit) {
+    private MetricsEndpoint(ServerSocket socket, Exposition exposition, Duration connectionLimit) {
         this.socket = socket;
         this.exposition = exposition;
         this.connectionLimit = connectionLimit;
     }
 
-    public static MetricsEndpoint start(String host, int port, Supplier<String> exposition) throws IOException {
+    public static MetricsEndpoint start(String host, int port, Exposition exposition) throws IOException {
         return start(host, port, exposition, CONNECTION_LIMIT);
     }
 
-    /** As {@link #start(String, int, Supplier)}, each connection closed after {@code connectionLimit}. */
-    static MetricsEndpoint start(String host, int port, Supplier<String> exposition, Duration connectionLimit)
+    /** As {@link #start(String, int, Exposition)}, each connection closed after {@code connectionLimit}. */
+    static MetricsEndpoint start(String host, int port, Exposition exposition, Duration connectionLimit)
             throws IOException {
         ServerSocket socket = new ServerSocket();
         try {
@@ -125,8 +133,8 @@ public final class MetricsEndpoint implements AutoCloseable {
             } else if (!requestLine[0].equals("GET")) {
                 respond(out, "405 Method Not Allowed", "Allow: GET\r\n", null);
             } else {
-                respond(out, "200 OK", "Content-Type: " + CONTENT_TYPE + "\r\n",
-                        exposition.get().getBytes(StandardCharsets.UTF_8));
+                Exposition.Scrape scrape = exposition.scrape(accept(head));
+                respond(out, "200 OK", "Content-Type: " + scrape.contentType() + "\r\n", scrape.body());
             }
         } catch (IOException e) {
             // the client went, or took longer than the limit: its connection is closed, nothing more
@@ -155,6 +163,15 @@ public final class MetricsEndpoint implements AutoCloseable {
             last = b;
         }
         throw new IOException("the client closed before the end of its request");
+    }
+
+    /** The Accept header's value, several such headers joined as RFC 9110 joins them; null when none. */
+    private static String accept(String head) {
+        String joined = head.lines().skip(1)
+                .filter(line -> line.regionMatches(true, 0, ACCEPT, 0, ACCEPT.length()))
+                .map(line -> line.substring(ACCEPT.length()).strip())
+                .collect(Collectors.joining(", "));
+        return joined.isEmpty() ? null : joined;
     }
 
     private static String pathOf(String target) {

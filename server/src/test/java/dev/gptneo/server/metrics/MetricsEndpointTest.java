@@ -3,6 +3,8 @@ package dev.gptneo.server.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /** The metrics endpoint against scrapes, wrong paths and methods, and clients that hold connections. */
 class MetricsEndpointTest {
 
-    private static final String METRICS = "# TYPE gptneo_test gauge\ngptneo_test 1\n";
+    /** The registry's one gauge, as the Prometheus text format 0.0.4 writes it. */
+    private static final String METRICS = "# HELP gptneo_test A test gauge.\n# TYPE gptneo_test gauge\ngptneo_test 1.0\n";
     private static final Duration LIMIT = Duration.ofSeconds(1);
 
     private MetricsEndpoint endpoint;
@@ -32,7 +35,9 @@ class MetricsEndpointTest {
 
     @BeforeEach
     void start() throws IOException {
-        endpoint = MetricsEndpoint.start("127.0.0.1", 0, () -> METRICS, LIMIT);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Gauge.builder().name("gptneo_test").help("A test gauge.").register(registry).set(1);
+        endpoint = MetricsEndpoint.start("127.0.0.1", 0, new Exposition(registry), LIMIT);
     }
 
     @AfterEach
@@ -44,10 +49,13 @@ class MetricsEndpointTest {
     }
 
     private HttpResponse<String> send(String method, String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()));
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(3)).build();
-        return client.send(request, HttpResponse.BodyHandlers.ofString());
+        return client.send(request.timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A connection that has sent {@code bytes} and then nothing. */
@@ -66,6 +74,18 @@ class MetricsEndpointTest {
         assertEquals(200, response.statusCode());
         assertEquals(METRICS, response.body());
         assertEquals("text/plain; version=0.0.4; charset=utf-8", response.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    @Test
+    void aScrapeAcceptingOpenMetricsGetsOpenMetrics() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                .header("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"));
+        assertEquals(200, response.statusCode());
+        assertEquals("application/openmetrics-text; version=1.0.0; charset=utf-8",
+                response.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("# TYPE gptneo_test gauge\n# HELP gptneo_test A test gauge.\ngptneo_test 1.0\n# EOF\n",
+                response.body());
     }
 
     @Test
