@@ -31,6 +31,8 @@ import java.util.Optional;
 final class HubClient {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** From a request sent to its answer's headers; a body's silence is the stall timeout's business. */
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
     private static final int MAX_REDIRECTS = 10;
     /** The revision API's answer for a repo of a few thousand files is well under this. */
     private static final int MAX_METADATA_BYTES = 16 << 20;
@@ -160,7 +162,7 @@ final class HubClient {
     }
 
     private HttpRequest.Builder request(URI url) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(settings.stallTimeout())
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(ANSWER_TIMEOUT)
                 .header("User-Agent", USER_AGENT);
         if (sendsToken(url)) {
             if (url.getScheme().equalsIgnoreCase("http") && !isLoopback(url.getHost())) {

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 
 /**
@@ -55,6 +56,8 @@ public final class FakeHub implements AutoCloseable {
     private final HttpServer blobs;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Long> cutAfter = new ConcurrentHashMap<>();
+    private final Map<String, Long> stallAfter = new ConcurrentHashMap<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
     private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     private volatile String requiredToken;
 
@@ -122,6 +125,11 @@ public final class FakeHub implements AutoCloseable {
         cutAfter.put(name, bytes);
     }
 
+    /** The next GET of {@code name}'s content sends {@code bytes} of it, then nothing more until the fake is closed. */
+    public void stallOnce(String name, long bytes) {
+        stallAfter.put(name, bytes);
+    }
+
     /** From now on {@code name}'s content is served with one byte changed (its headers unchanged). */
     public void corrupt(String name) {
         corrupt.add(name);
@@ -164,6 +172,7 @@ public final class FakeHub implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         hub.stop(0);
         blobs.stop(0);
     }
@@ -274,10 +283,19 @@ public final class FakeHub implements AutoCloseable {
         exchange.sendResponseHeaders(range == null ? 200 : 206, content.length - from);
         OutputStream body = exchange.getResponseBody();
         Long cut = cutAfter.remove(name);
-        int end = cut == null ? content.length : (int) Math.min(content.length, from + cut);
+        Long stall = stallAfter.remove(name);
+        Long stop = cut != null ? cut : stall;
+        int end = stop == null ? content.length : (int) Math.min(content.length, from + stop);
         body.write(content, from, end - from);
         body.flush();
-        if (cut != null) {
+        if (stall != null) {
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (stop != null) {
             throw new IOException("cut on purpose"); // the server closes the connection mid-body
         }
     }
