@@ -74,7 +74,7 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
             throw new IllegalArgumentException("--dtype " + dtype.userName()
                     + " applies to synthetic models; a checkpoint keeps its stored format (use --dtype q8 to quantize)");
         }
-        Path dir = modelDir(spec, hub);
+        Path dir = folder(spec, hub);
         Gpt2Tokenizer tokenizer = tokenizerOf(dir, tokenizerDir);
         GptNeoConfig config = GptNeoConfig.load(dir);
         requireVocabularyFits(config, tokenizer, dir.resolve("config.json").toString());
@@ -113,7 +113,7 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
     /** {@link #tokenizer(String, Path)}, a Hub id resolved through {@code hub} (fetched when missing). */
     public static Gpt2Tokenizer tokenizer(String spec, Path tokenizerDir, Supplier<HubDownloader> hub) throws IOException {
         boolean model = spec != null && !spec.startsWith("synthetic:") && tokenizerDir == null;
-        return tokenizerOf(model ? modelDir(spec, hub) : null, tokenizerDir);
+        return tokenizerOf(model ? folder(spec, hub) : null, tokenizerDir);
     }
 
     /** {@code tokenizerDir}'s files, else {@code modelDir}'s (null: none), else the built-in GPT-2 tokenizer. */
@@ -130,10 +130,13 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
     }
 
     /**
-     * The folder {@code spec} names: an existing folder as it is; else, written as
-     * {@code ORG/NAME[@REVISION]}, the Hub model's snapshot in the cache.
+     * The folder a spec that is not synthetic names: an existing folder as it is; else, written as
+     * {@code ORG/NAME[@REVISION]}, the Hub model's snapshot in the cache, fetched into it when
+     * missing (unless offline).
+     *
+     * @throws CheckpointException when it is neither
      */
-    private static Path modelDir(String spec, Supplier<HubDownloader> hub) throws IOException {
+    public static Path folder(String spec, Supplier<HubDownloader> hub) throws IOException {
         Path dir = Path.of(spec);
         if (Files.isDirectory(dir)) {
             return dir;
