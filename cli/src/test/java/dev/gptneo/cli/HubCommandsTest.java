@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,14 +22,12 @@ class HubCommandsTest {
     private static final String REPO = "acme/tiny-neo";
     private static final Fixtures.Case CASE = Fixtures.cases("tiny-gpt-neo").getFirst();
 
+    private final FakeHub hub = FakeHub.tinyGptNeo(REPO);
+
     @TempDir
     Path cache;
 
-    private FakeHub hub;
-
-    @BeforeEach
-    void start() throws IOException {
-        hub = FakeHub.tinyGptNeo(REPO);
+    HubCommandsTest() throws IOException {
     }
 
     @AfterEach
