@@ -177,8 +177,8 @@ final class HubClient {
     /** The token goes to the endpoint alone: a redirect to another scheme, host or port drops it. */
     private boolean sendsToken(URI url) {
         URI endpoint = settings.endpoint();
-        return settings.token() != null && url.getScheme().equalsIgnoreCase(endpoint.getScheme())
-                && url.getHost().equalsIgnoreCase(endpoint.getHost()) && port(url) == port(endpoint);
+        return settings.token() != null && endpoint.getScheme().equalsIgnoreCase(url.getScheme())
+                && endpoint.getHost().equalsIgnoreCase(url.getHost()) && port(url) == port(endpoint);
     }
 
     private static int port(URI url) {
@@ -197,7 +197,21 @@ final class HubClient {
         if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
             return null;
         }
-        return response.headers().firstValue("Location").map(URI::create).orElse(null);
+        String location = response.headers().firstValue("Location").orElse(null);
+        if (location == null) {
+            return null;
+        }
+        try {
+            URI target = URI.create(location);
+            String scheme = target.getScheme();
+            if (scheme == null || scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) {
+                return target;
+            }
+        } catch (IllegalArgumentException e) {
+            // refused below, in the same words
+        }
+        throw new HubException("refusing the redirect from " + HubErrors.withoutQuery(response.uri()) + " to '"
+                + location.split("\\?", 2)[0].replaceAll("[^\\x21-\\x7e]", "?") + "': not an http(s) URL");
     }
 
     private static RevisionInfo revisionInfo(HubModelId id, URI url, JsonElement root) {

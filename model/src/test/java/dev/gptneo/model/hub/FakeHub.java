@@ -60,6 +60,7 @@ public final class FakeHub implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     private volatile String requiredToken;
+    private volatile String blobLocation;
 
     private FakeHub(String repo) throws IOException {
         this.repo = repo;
@@ -133,6 +134,11 @@ public final class FakeHub implements AutoCloseable {
     /** From now on {@code name}'s content is served with one byte changed (its headers unchanged). */
     public void corrupt(String name) {
         corrupt.add(name);
+    }
+
+    /** From now on an LFS file's resolve redirects to {@code location} instead of the blob server. */
+    public void redirectLfsTo(String location) {
+        blobLocation = location;
     }
 
     /** Requests to the Hub (not the blob server) without {@code Authorization: Bearer token} get 401 GatedRepo. */
@@ -242,8 +248,9 @@ public final class FakeHub implements AutoCloseable {
             exchange.getResponseHeaders().set("X-Linked-Etag", "\"" + etag(name) + "\"");
             exchange.getResponseHeaders().set("X-Linked-Size", Long.toString(file.content().length));
             exchange.getResponseHeaders().set("ETag", "\"" + gitBlobSha1(bytes("version https://git-lfs")) + "\"");
-            exchange.getResponseHeaders().set("Location", "http://localhost:" + blobs.getAddress().getPort()
-                    + "/blobs/" + etag(name) + "?X-Amz-Signature=secret");
+            String location = blobLocation;
+            exchange.getResponseHeaders().set("Location", location != null ? location : "http://localhost:"
+                    + blobs.getAddress().getPort() + "/blobs/" + etag(name) + "?X-Amz-Signature=secret");
             exchange.sendResponseHeaders(302, -1);
             return;
         }

@@ -244,6 +244,16 @@ class HubDownloadTest {
                 e.getMessage());
     }
 
+    /** A redirect may only lead to http(s): never to a local file. */
+    @Test
+    void aRedirectToAFileUrlIsRefused() {
+        hub.redirectLfsTo("file:///etc/passwd");
+        HubException e = assertThrows(HubException.class,
+                () -> HubFixtures.downloader(HubFixtures.online(hub, cache, null), 0).snapshot(ID));
+        assertTrue(e.getMessage().startsWith("refusing the redirect from " + hub.endpoint() + "/acme/tiny-neo/resolve/"
+                + FakeHub.COMMIT + "/model.safetensors to 'file:///etc/passwd': not an http(s) URL"), e.getMessage());
+    }
+
     @Test
     void anUnknownRepoOrRevisionIsNamed() {
         HubDownloader downloader = HubFixtures.downloader(HubFixtures.online(hub, cache, null), 0);
