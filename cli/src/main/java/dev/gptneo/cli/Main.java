@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine;
@@ -41,8 +42,16 @@ public final class Main {
      * failure ({@code error: message}), 2 for a usage error (the message and the usage).
      */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        return run(args, in, out, err, System.getenv());
+    }
+
+    /**
+     * {@link #run(String[], InputStream, PrintStream, PrintStream)} with the environment variables
+     * given ({@code HF_*}): tests set their own instead of changing the process's.
+     */
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
         try {
-            return commandLine(in, out, err).execute(args);
+            return commandLine(in, out, err, env).execute(args);
         } finally {
             out.flush();
             err.flush();
@@ -51,12 +60,17 @@ public final class Main {
 
     /** Every sub-command, configured to behave as {@code gptneo} always has. */
     static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
-        Streams io = new Streams(in, out);
+        return commandLine(in, out, err, System.getenv());
+    }
+
+    private static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+        Streams io = new Streams(in, out, env);
         // Alphabetical: the order of the top-level help's list.
         CommandLine line = new CommandLine(new TopLevel())
                 .addSubcommand(new BenchCommand(io))
                 .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io))
                         .addSubcommand(new ClientHealth(io)))
+                .addSubcommand(new DownloadCommand(io))
                 .addSubcommand(new GenerateCommand(io))
                 .addSubcommand(new LoadtestCommand(io))
                 .addSubcommand(new LogitsCommand(io))
@@ -139,8 +153,11 @@ public final class Main {
         return arg instanceof OptionSpec option ? option.longestName() : arg.paramLabel();
     }
 
-    /** What a sub-command reads and writes; errors go to stderr through {@link Main}. */
-    record Streams(InputStream in, PrintStream out) {
+    /**
+     * What a sub-command reads and writes, and the environment it runs in (the Hub's settings);
+     * errors go to stderr through {@link Main}.
+     */
+    record Streams(InputStream in, PrintStream out, Map<String, String> env) {
     }
 
     /** {@code -h} and {@code --help} on every command. */

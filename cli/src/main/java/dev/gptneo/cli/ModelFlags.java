@@ -5,17 +5,26 @@ import dev.gptneo.kernels.BackendOptions;
 import dev.gptneo.kernels.Backends;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.model.LoadedModel;
+import dev.gptneo.model.hub.HubModelId;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every model-running sub-command shares: which model, on which backend, how. */
 final class ModelFlags {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|synthetic:125m|synthetic:tiny",
-            description = "a Hugging Face GPT-Neo folder, or seeded random weights of that shape (required)")
-    String model;
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME[@REV]|synthetic:125m",
+            description = "a Hugging Face GPT-Neo folder; a model on the Hub, loaded from the Hugging Face cache and"
+                    + " fetched into it when missing (see gptneo download); or synthetic:125m / synthetic:tiny, seeded"
+                    + " random weights of that shape, which need no download (default: ${DEFAULT-VALUE})")
+    String model = HubModelId.DEFAULT_MODEL;
+
+    /** The command this is mixed into, for its streams, environment and stderr. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--tokenizer", paramLabel = "DIR",
             description = "vocab.json + merges.txt, or tokenizer.json, to use instead of the model's own"
@@ -59,15 +68,31 @@ final class ModelFlags {
         return dtype == null ? null : DType.fromUserName(dtype);
     }
 
-    /** Opens the model on a new backend; closing the result closes both. */
+    /** Opens the model on a new backend, a Hub model fetched first if missing; closing the result closes both. */
     LoadedModel open() throws IOException {
         DType format = dtype();
         Backend created = Backends.create(backend, backendOptions());
-        try {
-            return LoadedModel.open(model, tokenizer, created, format);
+        try (DownloadProgressBar progress = HubAccess.progressBar(command)) {
+            return LoadedModel.open(model, tokenizer, created, format, HubAccess.downloader(io(), progress));
         } catch (IOException | RuntimeException e) {
             created.close();
             throw e;
         }
+    }
+
+    /**
+     * Makes sure a Hub model is in the cache, fetching it with the progress bar on stderr, for a
+     * command that loads it elsewhere (serve, whose server then finds it there without a request).
+     */
+    void fetchIfHubModel() throws IOException {
+        if (!model.startsWith("synthetic:")) {
+            try (DownloadProgressBar progress = HubAccess.progressBar(command)) {
+                LoadedModel.folder(model, HubAccess.downloader(io(), progress));
+            }
+        }
+    }
+
+    private Main.Streams io() {
+        return ((SubCommand) command.userObject()).io;
     }
 }

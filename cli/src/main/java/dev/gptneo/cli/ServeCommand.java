@@ -85,6 +85,8 @@ final class ServeCommand extends SubCommand {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = config();
+        // Fetched here, with the progress bar: the server's own load then finds the model in the cache.
+        model.fetchIfHubModel();
         // Main prints a failure's cause in one line (FailureMessage): the model, the KV budget, a TLS or token file.
         GptNeoServer server = Guice.createInjector(ServerModules.production(config)).getInstance(GptNeoServer.class);
         server.start();

@@ -18,7 +18,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code gptneo tokenize}: JSON lines {@code {"text": ...}} on stdin → {@code {"ids": [...]}} lines on stdout. */
 @Command(name = "tokenize", description = {"encode {\"text\": ...} JSON lines from stdin to {\"ids\": [...]} lines",
@@ -26,8 +28,13 @@ import picocli.CommandLine.Option;
                 + " in order."})
 final class TokenizeCommand extends SubCommand {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "the tokenizer of this model folder (default: none, see --tokenizer)")
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "the tokenizer of this model folder, or of this Hub model (fetched into the Hugging Face"
+                    + " cache when missing) (default: none, see --tokenizer)")
     String model;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--tokenizer", paramLabel = "DIR",
             description = "vocab.json + merges.txt, or tokenizer.json (default: the model folder's files, else"
@@ -43,7 +50,10 @@ final class TokenizeCommand extends SubCommand {
 
     @Override
     public Integer call() throws Exception {
-        Gpt2Tokenizer vocabulary = LoadedModel.tokenizer(model, tokenizer);
+        Gpt2Tokenizer vocabulary;
+        try (DownloadProgressBar progress = HubAccess.progressBar(spec)) {
+            vocabulary = LoadedModel.tokenizer(model, tokenizer, HubAccess.downloader(io, progress));
+        }
         BufferedReader lines = new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8));
         Writer writer = new BufferedWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8));
         try {

@@ -41,8 +41,8 @@ class ServeFailureTest {
     void aMissingModelIsOneLine(@TempDir Path dir) {
         String model = dir.resolve("no-such-model").toString();
         assertEquals(1, serve(model));
-        assertEquals("error: " + model + ": not a model folder (expected a Hugging Face GPT-Neo folder, synthetic:125m"
-                + " or synthetic:tiny)\n", err.toString(StandardCharsets.UTF_8));
+        assertEquals("error: " + model + ": not a model folder (expected a Hugging Face GPT-Neo folder,"
+                + " ORG/NAME[@REVISION] on the Hub, synthetic:125m or synthetic:tiny)\n", err.toString(StandardCharsets.UTF_8));
     }
 
     /** The window that once overflowed an int during warm-up: now refused at load, by field. */

@@ -3,15 +3,22 @@ package dev.gptneo.model;
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.DType;
 import dev.gptneo.model.checkpoint.Checkpoint;
+import dev.gptneo.model.hub.DownloadProgress;
+import dev.gptneo.model.hub.HubDownloader;
+import dev.gptneo.model.hub.HubModelId;
+import dev.gptneo.model.hub.HubSettings;
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * A model ready to generate text: the graph on its backend and the tokenizer that goes with it,
- * opened from a model spec — a Hugging Face folder, or {@code synthetic:125m} /
- * {@code synthetic:tiny} for seeded random weights of those shapes. It owns the model's backend.
+ * opened from a model spec — a Hugging Face folder, a model on the Hub ({@code ORG/NAME} or
+ * {@code ORG/NAME@REVISION}, loaded from the Hugging Face cache and fetched into it when missing),
+ * or {@code synthetic:125m} / {@code synthetic:tiny} for seeded random weights of those shapes. An
+ * existing folder always wins over a Hub id of the same name. It owns the model's backend.
  */
 public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenizer) implements AutoCloseable {
 
@@ -20,9 +27,17 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
     /** Seed of the synthetic models: the same weights on every machine. */
     public static final long SYNTHETIC_SEED = 125;
 
-    /** Opens {@code spec} on {@code backend} with the tokenizer it comes with; see the four-argument form. */
+    /** Opens {@code spec} on {@code backend} with the tokenizer it comes with; see the five-argument form. */
     public static LoadedModel open(String spec, Backend backend, DType dtype) throws IOException {
         return open(spec, null, backend, dtype);
+    }
+
+    /**
+     * Opens {@code spec} on {@code backend}, a Hub id through the environment's Hub settings with
+     * a log line per file fetched (a server's case); see the five-argument form.
+     */
+    public static LoadedModel open(String spec, Path tokenizerDir, Backend backend, DType dtype) throws IOException {
+        return open(spec, tokenizerDir, backend, dtype, LoadedModel::environmentHub);
     }
 
     /**
@@ -34,9 +49,13 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
      * @param dtype for a synthetic model, the format its weights are made in (null: f32); for
      *     any model, {@link DType#Q8_0} quantizes the matrices at load. A folder's own weights
      *     are otherwise kept in their stored format.
+     * @param hub where a Hub id is resolved, asked for only when {@code spec} is one
      * @throws CheckpointException for a folder that cannot be loaded, naming file and tensor
+     * @throws dev.gptneo.model.hub.HubException for a Hub model that cannot be had (offline and
+     *     not cached, not found, gated), in one line saying what to do
      */
-    public static LoadedModel open(String spec, Path tokenizerDir, Backend backend, DType dtype) throws IOException {
+    public static LoadedModel open(String spec, Path tokenizerDir, Backend backend, DType dtype,
+            Supplier<HubDownloader> hub) throws IOException {
         DType quantize = dtype == DType.Q8_0 ? DType.Q8_0 : null;
         if (spec.startsWith("synthetic:")) {
             GptNeoConfig config = switch (spec) {
@@ -46,21 +65,21 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
                         + "' (expected synthetic:125m or synthetic:tiny)");
             };
             DType made = dtype == null || dtype == DType.Q8_0 ? DType.F32 : dtype;
-            Gpt2Tokenizer tokenizer = tokenizer(spec, tokenizerDir);
+            Gpt2Tokenizer tokenizer = tokenizerOf(null, tokenizerDir);
             requireVocabularyFits(config, tokenizer, spec);
             GptNeoModel model = GptNeoModel.fromSource(config, new SyntheticWeights(SYNTHETIC_SEED, made), backend, quantize);
             return new LoadedModel(spec, model, tokenizer);
         }
-        Path dir = modelDir(spec);
         if (dtype != null && dtype != DType.Q8_0) {
             throw new IllegalArgumentException("--dtype " + dtype.userName()
                     + " applies to synthetic models; a checkpoint keeps its stored format (use --dtype q8 to quantize)");
         }
-        Gpt2Tokenizer tokenizer = tokenizer(spec, tokenizerDir);
+        Path dir = folder(spec, hub);
+        Gpt2Tokenizer tokenizer = tokenizerOf(dir, tokenizerDir);
         GptNeoConfig config = GptNeoConfig.load(dir);
         requireVocabularyFits(config, tokenizer, dir.resolve("config.json").toString());
         GptNeoModel model = GptNeoModel.fromSource(config, Checkpoint.open(dir), backend, quantize);
-        return new LoadedModel(dir.getFileName().toString(), model, tokenizer);
+        return new LoadedModel(Files.isDirectory(Path.of(spec)) ? dir.getFileName().toString() : spec, model, tokenizer);
     }
 
     /**
@@ -81,34 +100,63 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
 
     /**
      * The tokenizer that {@link #open} gives {@code spec}: the one in {@code tokenizerDir} if not
-     * null, else the model folder's own files, else (a synthetic model, a folder without tokenizer
-     * files, or no spec at all) the built-in GPT-2 tokenizer, which GPT-Neo uses unchanged.
+     * null, else the model folder's (or Hub snapshot's) own files, else (a synthetic model, a
+     * folder without tokenizer files, or no spec at all) the built-in GPT-2 tokenizer, which
+     * GPT-Neo uses unchanged. A Hub id goes through the environment's Hub settings.
      *
-     * @throws CheckpointException if {@code spec} is neither synthetic nor a folder
+     * @throws CheckpointException if {@code spec} is neither synthetic, a folder nor a Hub id
      */
     public static Gpt2Tokenizer tokenizer(String spec, Path tokenizerDir) throws IOException {
+        return tokenizer(spec, tokenizerDir, LoadedModel::environmentHub);
+    }
+
+    /** {@link #tokenizer(String, Path)}, a Hub id resolved through {@code hub} (fetched when missing). */
+    public static Gpt2Tokenizer tokenizer(String spec, Path tokenizerDir, Supplier<HubDownloader> hub) throws IOException {
+        boolean model = spec != null && !spec.startsWith("synthetic:") && tokenizerDir == null;
+        return tokenizerOf(model ? folder(spec, hub) : null, tokenizerDir);
+    }
+
+    /** {@code tokenizerDir}'s files, else {@code modelDir}'s (null: none), else the built-in GPT-2 tokenizer. */
+    private static Gpt2Tokenizer tokenizerOf(Path modelDir, Path tokenizerDir) throws IOException {
         if (tokenizerDir != null) {
             return Gpt2Tokenizer.load(tokenizerDir);
         }
-        if (spec != null && !spec.startsWith("synthetic:")) {
-            Path dir = modelDir(spec);
-            if (Gpt2Tokenizer.hasTokenizerFiles(dir)) {
-                return Gpt2Tokenizer.load(dir);
-            }
+        if (modelDir != null && Gpt2Tokenizer.hasTokenizerFiles(modelDir)) {
+            return Gpt2Tokenizer.load(modelDir);
         }
-        boolean folder = spec != null && !spec.startsWith("synthetic:");
         LOG.log(System.Logger.Level.INFO, "tokenizer: the built-in GPT-2 vocabulary"
-                + (folder ? " (" + spec + " has no tokenizer files)" : ""));
+                + (modelDir != null ? " (" + modelDir + " has no tokenizer files)" : ""));
         return Gpt2Tokenizer.gpt2();
     }
 
-    private static Path modelDir(String spec) {
+    /**
+     * The folder a spec that is not synthetic names: an existing folder as it is; else, written as
+     * {@code ORG/NAME[@REVISION]}, the Hub model's snapshot in the cache, fetched into it when
+     * missing (unless offline).
+     *
+     * @throws CheckpointException when it is neither
+     */
+    public static Path folder(String spec, Supplier<HubDownloader> hub) throws IOException {
         Path dir = Path.of(spec);
-        if (!Files.isDirectory(dir)) {
-            throw new CheckpointException(spec + ": not a model folder (expected a Hugging Face GPT-Neo folder, "
-                    + "synthetic:125m or synthetic:tiny)");
+        if (Files.isDirectory(dir)) {
+            return dir;
         }
-        return dir;
+        if (HubModelId.looksLikeHubId(spec)) {
+            HubModelId id;
+            try {
+                id = HubModelId.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(e.getMessage() + " (and no folder of that name)");
+            }
+            return hub.get().snapshot(id);
+        }
+        throw new CheckpointException(spec + ": not a model folder (expected a Hugging Face GPT-Neo folder, "
+                + "ORG/NAME[@REVISION] on the Hub, synthetic:125m or synthetic:tiny)");
+    }
+
+    /** The Hub as this process's environment sets it, reporting in log lines: a server's. */
+    private static HubDownloader environmentHub() {
+        return new HubDownloader(HubSettings.fromEnvironment(), DownloadProgress.logged());
     }
 
     /** Frees the model and closes its backend. */
