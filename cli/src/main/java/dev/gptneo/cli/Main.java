@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.MissingParameterException;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -29,20 +31,24 @@ public final class Main {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
-        // One line per log record, on stderr (java.util.logging's default takes two).
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %5$s%6$s%n");
-        }
         System.exit(run(args, System.in, System.out, System.err));
     }
 
     /**
      * Runs the command line against the given streams and returns the exit status: 0, 1 for a
-     * failure ({@code error: message}), 2 for a usage error (the message and the usage).
+     * failure ({@code error: message}), 2 for a usage error (the message and the usage). Nothing
+     * escapes as a stack trace: an {@link Error} is one line too, unless {@code --verbose}.
      */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        TopLevel top = new TopLevel();
         try {
-            return commandLine(in, out, err).execute(args);
+            return commandLine(top, in, out, err).execute(args);
+        } catch (RuntimeException | Error e) { // thrown past picocli's handlers (an Error while printing, say)
+            err.println("error: " + FailureMessage.of(e));
+            if (top.verbose) {
+                e.printStackTrace(err);
+            }
+            return 1;
         } finally {
             out.flush();
             err.flush();
@@ -51,12 +57,21 @@ public final class Main {
 
     /** Every sub-command, configured to behave as {@code gptneo} always has. */
     static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
+        return commandLine(new TopLevel(), in, out, err);
+    }
+
+    private static CommandLine commandLine(TopLevel top, InputStream in, PrintStream out, PrintStream err) {
         Streams io = new Streams(in, out);
+        CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+        completion.getCommandSpec().usageMessage().hidden(false)
+                .description("print a bash/zsh completion script for gptneo: source <(./gptneo completion)");
         // Alphabetical: the order of the top-level help's list.
-        CommandLine line = new CommandLine(new TopLevel())
+        CommandLine line = new CommandLine(top)
                 .addSubcommand(new BenchCommand(io))
                 .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io))
                         .addSubcommand(new ClientHealth(io)))
+                .addSubcommand("completion", completion)
+                .addSubcommand(new DetokenizeCommand(io))
                 .addSubcommand(new GenerateCommand(io))
                 .addSubcommand(new LoadtestCommand(io))
                 .addSubcommand(new LogitsCommand(io))
@@ -78,9 +93,13 @@ public final class Main {
                 .registerConverter(Long.class, Long::valueOf)
                 .registerConverter(Long.TYPE, Long::valueOf)
                 .setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), message(e)))
+                .setExecutionStrategy(parsed -> {
+                    LogFormat.install(top.verbose);
+                    return new CommandLine.RunLast().execute(parsed);
+                })
                 .setExecutionExceptionHandler((e, command, parsed) -> e instanceof UsageException
                         ? usageError(command, e.getMessage())
-                        : failure(command, e));
+                        : failure(command, e, top.verbose));
         // Options in the order they are declared (the important ones first), under gptneo's own headings.
         forEach(line, command -> command.getCommandSpec().usageMessage()
                 .synopsisHeading("usage: ")
@@ -104,10 +123,17 @@ public final class Main {
         return 2;
     }
 
-    /** Users get the message, not a stack trace: it names the file, flag or line at fault. */
-    private static int failure(CommandLine command, Exception e) {
-        command.getErr().println("error: " + FailureMessage.of(e));
-        command.getErr().flush();
+    /**
+     * Users get the message, not a stack trace: it names the file, flag or line at fault; the
+     * trace follows it with {@code --verbose}, for a bug report.
+     */
+    private static int failure(CommandLine command, Exception e, boolean verbose) {
+        PrintWriter err = command.getErr();
+        err.println("error: " + FailureMessage.of(e));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
         return 1;
     }
 
@@ -149,11 +175,20 @@ public final class Main {
         boolean help;
     }
 
-    @Command(name = "gptneo",
-            customSynopsis = "gptneo <sub-command> [options]   (gptneo <sub-command> --help for its options)")
+    @Command(name = "gptneo", versionProvider = VersionText.class,
+            customSynopsis = "gptneo [--verbose] <sub-command> [options]   (gptneo <sub-command> --help for its options)")
     static final class TopLevel implements Callable<Integer> {
         @Mixin
         HelpFlag help;
+
+        @Option(names = "--version", versionHelp = true,
+                description = "print gptneo's version, the backend it would pick here and the JDK, and exit")
+        boolean version;
+
+        /** Inherited: given before the sub-command or anywhere after it, it sets this one field. */
+        @Option(names = "--verbose", scope = ScopeType.INHERIT,
+                description = "after an error's one line, print its stack trace; log records in full")
+        boolean verbose;
 
         @Spec
         CommandSpec spec;
