@@ -176,7 +176,7 @@ public final class Main {
     }
 
     @Command(name = "gptneo", versionProvider = VersionText.class,
-            customSynopsis = "gptneo [--verbose] <sub-command> [options]   (gptneo <sub-command> --help for its options)")
+            customSynopsis = "gptneo <sub-command> [options]   (gptneo <sub-command> --help for its options)")
     static final class TopLevel implements Callable<Integer> {
         @Mixin
         HelpFlag help;
