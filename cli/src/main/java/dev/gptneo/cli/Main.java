@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.MissingParameterException;
@@ -62,15 +61,12 @@ public final class Main {
 
     private static CommandLine commandLine(TopLevel top, InputStream in, PrintStream out, PrintStream err) {
         Streams io = new Streams(in, out);
-        CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
-        completion.getCommandSpec().usageMessage().hidden(false)
-                .description("print a bash/zsh completion script for gptneo: source <(./gptneo completion)");
         // Alphabetical: the order of the top-level help's list.
         CommandLine line = new CommandLine(top)
                 .addSubcommand(new BenchCommand(io))
                 .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io))
                         .addSubcommand(new ClientHealth(io)))
-                .addSubcommand("completion", completion)
+                .addSubcommand(new CompletionCommand(io))
                 .addSubcommand(new DetokenizeCommand(io))
                 .addSubcommand(new GenerateCommand(io))
                 .addSubcommand(new LoadtestCommand(io))
