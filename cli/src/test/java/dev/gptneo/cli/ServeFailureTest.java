@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * A {@code serve} that cannot start says why in one line {@code error: ...} and exits 1, as
@@ -123,6 +124,14 @@ class ServeFailureTest {
         ExecutionException warmUp = new ExecutionException(new IllegalStateException("the engine failed: KV pool of 0 blocks"));
         assertEquals("the engine failed: KV pool of 0 blocks", FailureMessage.of(warmUp));
         assertEquals("java.lang.NullPointerException", FailureMessage.of(new NullPointerException()));
+    }
+
+    /** An Error a command throws reaches the handler inside picocli's ExecutionException: its own message is shown. */
+    @Test
+    void anErrorInACommandShowsItsOwnMessage() {
+        CommandLine line = Main.commandLine(null, System.out, System.err);
+        assertEquals("Java heap space", FailureMessage.of(new CommandLine.ExecutionException(line,
+                "Error while calling command (generate)", new OutOfMemoryError("Java heap space"))));
     }
 
     private static <T extends Throwable> T assertThrowsFrom(Runnable action, Class<T> type) {
