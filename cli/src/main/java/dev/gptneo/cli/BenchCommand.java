@@ -5,9 +5,14 @@ import dev.gptneo.bench.model.BenchmarkResult;
 import dev.gptneo.bench.model.MachineLimits;
 import dev.gptneo.model.LoadedModel;
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code gptneo bench}: prefill and decode speed of a model, with the machine's read bandwidth
@@ -15,6 +20,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "measure prefill and decode speed against the machine's bandwidth and FMA peak")
 final class BenchCommand extends SubCommand {
+
+    private static final Duration PROGRESS_PERIOD = Duration.ofMillis(500);
 
     @Mixin
     ModelFlags model;
@@ -39,6 +46,9 @@ final class BenchCommand extends SubCommand {
     @Option(names = "--json", description = "one JSON object instead of text")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     BenchCommand(Main.Streams io) {
         super(io);
     }
@@ -50,10 +60,22 @@ final class BenchCommand extends SubCommand {
         }
         int threads = model.backendOptions().effectiveThreads();
         try (LoadedModel loaded = model.open()) {
-            BenchmarkResult result = Benchmark.run(loaded.model(), threads, promptTokens, newTokens, bufferMb << 20,
-                    batch);
+            BenchmarkResult result = measure(loaded, threads);
             new PrintStream(io.out(), true).println(json ? result.toJson() : result.toText());
         }
         return 0;
+    }
+
+    /** The run, with its phase and time redrawn on stderr when that is a terminal (a run takes a minute or so). */
+    private BenchmarkResult measure(LoadedModel loaded, int threads) {
+        if (!ProgressLine.stderrIsTerminal()) {
+            return Benchmark.run(loaded.model(), threads, promptTokens, newTokens, bufferMb << 20, batch, phase -> { });
+        }
+        AtomicReference<String> phase = new AtomicReference<>("starting");
+        long start = System.nanoTime();
+        try (ProgressLine progress = new ProgressLine(spec.commandLine().getErr(), true, PROGRESS_PERIOD,
+                () -> "bench: " + phase.get() + ", " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + " s")) {
+            return Benchmark.run(loaded.model(), threads, promptTokens, newTokens, bufferMb << 20, batch, phase::set);
+        }
     }
 }

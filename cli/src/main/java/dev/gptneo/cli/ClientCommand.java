@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code gptneo client}: talks to a remote server: {@code generate}, and {@code health} ({@link ClientHealth}). */
@@ -42,6 +43,11 @@ final class ClientCommand implements Callable<Integer> {
         @Mixin
         GenerationFlags generation;
 
+        @Option(names = "--json", description = "print generate --json's object at the end instead of streaming:"
+                + " \"ids\", \"text\", \"finish_reason\", \"usage\", \"timings\", \"seed\" when sampling (the"
+                + " server's), \"tokens\" with --top-logprobs N")
+        boolean json;
+
         @Spec
         CommandSpec spec;
 
@@ -53,15 +59,28 @@ final class ClientCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             GenerationRequest request = request();
             PrintStream stdout = new PrintStream(io.out(), true, StandardCharsets.UTF_8);
-            GenerateResponse last = null;
+            StreamedCompletion streamed = new StreamedCompletion();
             try (GptNeoClient client = connection.clients().get().build(); TokenStream tokens = client.generate(request)) {
                 while (tokens.hasNext()) {
-                    last = tokens.next();
-                    stdout.print(last.getTextDelta());
+                    GenerateResponse message = tokens.next();
+                    streamed.add(message);
+                    if (!json) {
+                        stdout.print(message.getTextDelta());
+                    }
                 }
+            } catch (RuntimeException e) {
+                throw ConnectionFailure.of(connection.target, e);
+            }
+            GenerateResponse last = streamed.last();
+            boolean sampled = last != null && last.hasSeed();
+            if (json) {
+                // The server's seed, drawn there when --seed was not given: the one that repeats the text.
+                GenerationParams ran = generation.builder().sample(sampled).seed(sampled ? last.getSeed() : 0).build();
+                stdout.println(CompletionJson.GSON.toJson(CompletionJson.withTimings(streamed.completion(), ran)));
+                return 0;
             }
             stdout.println();
-            if (last != null && last.hasSeed() && !generation.seedGiven()) {
+            if (sampled && !generation.seedGiven()) {
                 String seed = Long.toUnsignedString(last.getSeed());
                 spec.commandLine().getErr().println("seed " + seed + " (--seed " + seed + " repeats this text)");
             }

@@ -48,6 +48,8 @@ final class ClientHealth extends SubCommand {
                 .configureChannel(channel -> channel.defaultServiceConfig(WITHOUT_HEALTH_CHECKING)).build()) {
             status = HealthGrpc.newBlockingStub(client.channel()).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+        } catch (RuntimeException e) {
+            throw ConnectionFailure.of(connection.target, e);
         }
         new PrintStream(io.out(), true, StandardCharsets.UTF_8).println(status);
         if (status != ServingStatus.SERVING) {

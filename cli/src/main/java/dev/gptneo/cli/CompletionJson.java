@@ -50,6 +50,26 @@ final class CompletionJson {
         return json;
     }
 
+    /**
+     * One generation's object, {@code generate --json}'s and {@code client generate --json}'s:
+     * {@link #addTo}'s fields, and {@code "timings": {"time_to_first_token_ms", "total_ms"}} (from
+     * the start of prompt processing, as the API's Timings). Not in {@code --prompts-file} lines,
+     * which stay the same from run to run for the same input.
+     */
+    static JsonObject withTimings(Completion completion, GenerationParams params) {
+        JsonObject json = addTo(new JsonObject(), completion, params);
+        JsonObject timings = new JsonObject();
+        timings.addProperty("time_to_first_token_ms", millis(completion.usage().timeToFirstTokenNanos()));
+        timings.addProperty("total_ms", millis(completion.usage().totalNanos()));
+        json.add("timings", timings);
+        return json;
+    }
+
+    /** Milliseconds to the microsecond: the clock's noise is far above that. */
+    private static double millis(long nanos) {
+        return Math.round(nanos / 1e3) / 1e3;
+    }
+
     private static String finishReason(StopReason reason) {
         return reason == StopReason.STOP_SEQUENCE ? "stop" : reason.name().toLowerCase(Locale.ROOT);
     }

@@ -8,13 +8,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import picocli.CommandLine;
 
 /**
  * The one line a failed command prints. {@code serve} builds its server with Guice, which wraps
  * what went wrong (a checkpoint that cannot be loaded, a port in use) in a report of its bindings
  * and, on Java 25, of its own failure to read our class files; the message that names the file,
  * flag or field is the first error's cause. A failure on another thread (the warm-up generation)
- * comes wrapped as an {@link ExecutionException} whose message is only its cause's class name.
+ * comes wrapped as an {@link ExecutionException} whose message is only its cause's class name;
+ * an {@link Error} a command throws, in picocli's {@link CommandLine.ExecutionException}.
  */
 final class FailureMessage {
 
@@ -32,7 +34,8 @@ final class FailureMessage {
                     return firstLine(first.getMessage());
                 }
                 e = first.getCause();
-            } else if ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
+            } else if ((e instanceof ExecutionException || e instanceof CompletionException
+                    || e instanceof CommandLine.ExecutionException) && e.getCause() != null) {
                 e = e.getCause();
             } else {
                 String message = e.getMessage();

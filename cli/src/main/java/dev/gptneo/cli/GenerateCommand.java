@@ -1,6 +1,5 @@
 package dev.gptneo.cli;
 
-import com.google.gson.JsonObject;
 import dev.gptneo.model.LoadedModel;
 import dev.gptneo.model.engine.CompletionCollector;
 import dev.gptneo.model.engine.GenerationEngine;
@@ -53,7 +52,7 @@ final class GenerateCommand extends SubCommand {
 
     @Option(names = "--json", description = "print {\"ids\": [...], \"text\": \"...\", \"finish_reason\": \"...\","
             + " \"usage\": {\"prompt_tokens\", \"generated_tokens\"}} at the end instead of streaming, and \"seed\" when"
-            + " sampling; with --top-logprobs N"
+            + " sampling, \"timings\": {\"time_to_first_token_ms\", \"total_ms\"}; with --top-logprobs N"
             + " also \"tokens\": [{\"id\", \"text\", \"logprob\", \"top_logprobs\": [{\"id\", \"text\", \"logprob\"}, ...]},"
             + " ...]; --prompts-file always writes JSON")
     boolean json;
@@ -80,8 +79,7 @@ final class GenerateCommand extends SubCommand {
             if (json) {
                 CompletionCollector collector = new CompletionCollector();
                 new Generation(loaded, ids, params, collector).run();
-                JsonObject result = CompletionJson.addTo(new JsonObject(), collector.result().join(), params);
-                stdout.println(CompletionJson.GSON.toJson(result));
+                stdout.println(CompletionJson.GSON.toJson(CompletionJson.withTimings(collector.result().join(), params)));
             } else {
                 new Generation(loaded, ids, params, new TextPrinter(stdout)).run();
                 stdout.println();

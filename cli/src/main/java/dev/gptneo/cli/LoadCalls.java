@@ -60,8 +60,8 @@ final class LoadCalls implements AutoCloseable {
     /** GenerateRequest.prompt_text (field 1, length-delimited), 2 bytes long, holding 0xFF 0xFE: not UTF-8. */
     private static final byte[] INVALID_PROMPT_TEXT = {0x0A, 0x02, (byte) 0xFF, (byte) 0xFE};
 
-    /** How a call ended, and the tokens it received. */
-    record Result(CallKind.Ending ending, int tokens) {
+    /** How a call ended, the tokens it received, and the exception it ended with (null when it ended without one). */
+    record Result(CallKind.Ending ending, int tokens, RuntimeException failure) {
     }
 
     private final LoadRun.Settings settings;
@@ -107,6 +107,7 @@ final class LoadCalls implements AutoCloseable {
     Result make(int slot, LoadRun.Call call) {
         Received received = new Received();
         CallKind.Ending ending;
+        RuntimeException failure = null;
         try {
             GptNeoClient client = streams.get(slot / SLOTS_PER_CONNECTION);
             ending = switch (call.kind()) {
@@ -119,11 +120,12 @@ final class LoadCalls implements AutoCloseable {
         } catch (RuntimeException e) {
             // A GptNeoException as a rule; anything else counts as UNKNOWN, never lost.
             ending = CallKind.Ending.of(Status.fromThrowable(e).getCode());
+            failure = e;
             if (e instanceof OverloadedException refused) {
                 pause(refused.retryDelay().orElse(DEFAULT_PAUSE));
             }
         }
-        return new Result(ending, received.tokens);
+        return new Result(ending, received.tokens, failure);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
@@ -43,6 +44,7 @@ final class LoadReport {
     private int requests;
     private long outputTokens;
     private long wallNanos;
+    private RuntimeException firstFailure;
 
     LoadReport(LoadRun.Settings settings) {
         this.settings = settings;
@@ -69,14 +71,21 @@ final class LoadReport {
         itl.add(gaps);
     }
 
-    /** Any call, once it has ended so, after receiving {@code tokens}; {@code expected} as its kind says. */
-    synchronized void ended(CallKind kind, CallKind.Ending ending, boolean expected, int tokens) {
+    /**
+     * Any call, once it has ended so, after receiving {@code tokens}; {@code expected} as its kind
+     * says; {@code failure} the exception it ended with, or null.
+     */
+    synchronized void ended(CallKind kind, CallKind.Ending ending, boolean expected, int tokens,
+            RuntimeException failure) {
         requests++;
         outputTokens += tokens;
         count(calls, kind, ending);
         if (!expected) {
             count(unexpected, kind, ending);
             errors.merge(ending.status(), 1, Integer::sum);
+            if (firstFailure == null) {
+                firstFailure = failure;
+            }
         } else if (kind == CallKind.CANCEL) {
             cancelled++;
         }
@@ -109,6 +118,11 @@ final class LoadReport {
     synchronized int refused() {
         String refusal = Status.Code.RESOURCE_EXHAUSTED.name();
         return calls.values().stream().mapToInt(byStatus -> byStatus.getOrDefault(refusal, 0)).sum();
+    }
+
+    /** The exception the first unexpected ending came with (a refused connection, say), if any did. */
+    synchronized Optional<RuntimeException> firstFailure() {
+        return Optional.ofNullable(firstFailure);
     }
 
     /** The failures by status code, as "RESOURCE_EXHAUSTED 3, UNAVAILABLE 1"; empty without any. */

@@ -86,7 +86,8 @@ final class LoadRun {
                         for (Call call = nextCall(); call != null; call = nextCall()) {
                             LoadCalls.Result result = calls.make(slot, call);
                             report.ended(call.kind(), result.ending(),
-                                    call.kind().expects(result.ending(), settings.flood()), result.tokens());
+                                    call.kind().expects(result.ending(), settings.flood()), result.tokens(),
+                                    result.failure());
                         }
                     });
                 }

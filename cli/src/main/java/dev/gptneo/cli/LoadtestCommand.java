@@ -134,9 +134,12 @@ final class LoadtestCommand extends SubCommand {
         new PrintStream(io.out(), true, StandardCharsets.UTF_8).println(json ? report.toJson() : report.toText());
         // Scripts read the status: a failure the report lists must not exit 0.
         if (report.failed() > 0) {
+            // Calls that never reached the server say why once: the target and the cause.
+            String cause = report.firstFailure().flatMap(e -> ConnectionFailure.explain(connection.target, e))
+                    .map(explained -> " (the first: " + explained + ")").orElse("");
             throw new IllegalStateException((report.failed() == report.requests() ? "none of the " + report.requests()
                     + " calls completed" : report.failed() + " of " + report.requests() + " calls failed")
-                    + ": " + report.errorsByCode());
+                    + ": " + report.errorsByCode() + cause, report.firstFailure().orElse(null));
         }
         if (settings.flood() && report.refused() == 0) {
             throw new IllegalStateException("--flood: no call was refused (RESOURCE_EXHAUSTED): --concurrency "

@@ -11,16 +11,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code gptneo logits}: the last prompt position's logits, as little-endian float32, to a file. */
+/**
+ * {@code gptneo logits}: the last prompt position's logits, as little-endian float32, to a file;
+ * the prompt as text (tokenized as {@code generate} does) or as ids.
+ */
 @Command(name = "logits", description = "write the last position's logits for a prompt as little-endian float32")
 final class LogitsCommand extends SubCommand {
 
     @Mixin
     ModelFlags model;
 
-    @Option(names = "--prompt-ids", required = true, paramLabel = "1,2,3",
-            description = "the prompt as comma-separated token ids (required)")
-    String promptIds;
+    @Mixin
+    PromptFlags prompt;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to write the logits (required)")
     Path file;
@@ -31,8 +33,9 @@ final class LogitsCommand extends SubCommand {
 
     @Override
     public Integer call() throws Exception {
-        int[] ids = PromptFlags.parseIds(promptIds);
+        prompt.prompt(); // exactly one of --prompt and --prompt-ids, a usage error before the model loads
         try (LoadedModel loaded = model.open(); KvCache cache = loaded.model().newCache()) {
+            int[] ids = prompt.promptIds(loaded.tokenizer());
             float[] logits = new float[loaded.model().config().vocabSize()];
             loaded.model().forward(cache, ids, logits);
             ByteBuffer bytes = ByteBuffer.allocate(4 * logits.length).order(ByteOrder.LITTLE_ENDIAN);

@@ -15,6 +15,7 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -30,16 +31,13 @@ public final class Main {
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
-        // One line per log record, on stderr (java.util.logging's default takes two).
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %5$s%6$s%n");
-        }
         System.exit(run(args, System.in, System.out, System.err));
     }
 
     /**
      * Runs the command line against the given streams and returns the exit status: 0, 1 for a
-     * failure ({@code error: message}), 2 for a usage error (the message and the usage).
+     * failure ({@code error: message}), 2 for a usage error (the message and the usage). Nothing
+     * escapes as a stack trace: an {@link Error} is one line too, unless {@code --verbose}.
      */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         return run(args, in, out, err, System.getenv());
@@ -50,8 +48,15 @@ public final class Main {
      * given ({@code HF_*}): tests set their own instead of changing the process's.
      */
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+        TopLevel top = new TopLevel();
         try {
-            return commandLine(in, out, err, env).execute(args);
+            return commandLine(top, in, out, err, env).execute(args);
+        } catch (RuntimeException | Error e) { // thrown past picocli's handlers (an Error while printing, say)
+            err.println("error: " + FailureMessage.of(e));
+            if (top.verbose) {
+                e.printStackTrace(err);
+            }
+            return 1;
         } finally {
             out.flush();
             err.flush();
@@ -60,16 +65,19 @@ public final class Main {
 
     /** Every sub-command, configured to behave as {@code gptneo} always has. */
     static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
-        return commandLine(in, out, err, System.getenv());
+        return commandLine(new TopLevel(), in, out, err, System.getenv());
     }
 
-    private static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    private static CommandLine commandLine(TopLevel top, InputStream in, PrintStream out, PrintStream err,
+            Map<String, String> env) {
         Streams io = new Streams(in, out, env);
         // Alphabetical: the order of the top-level help's list.
-        CommandLine line = new CommandLine(new TopLevel())
+        CommandLine line = new CommandLine(top)
                 .addSubcommand(new BenchCommand(io))
                 .addSubcommand(new CommandLine(new ClientCommand()).addSubcommand(new ClientCommand.Generate(io))
                         .addSubcommand(new ClientHealth(io)))
+                .addSubcommand(new CompletionCommand(io))
+                .addSubcommand(new DetokenizeCommand(io))
                 .addSubcommand(new DownloadCommand(io))
                 .addSubcommand(new GenerateCommand(io))
                 .addSubcommand(new LoadtestCommand(io))
@@ -92,9 +100,13 @@ public final class Main {
                 .registerConverter(Long.class, Long::valueOf)
                 .registerConverter(Long.TYPE, Long::valueOf)
                 .setParameterExceptionHandler((e, args) -> usageError(e.getCommandLine(), message(e)))
+                .setExecutionStrategy(parsed -> {
+                    LogFormat.install(top.verbose);
+                    return new CommandLine.RunLast().execute(parsed);
+                })
                 .setExecutionExceptionHandler((e, command, parsed) -> e instanceof UsageException
                         ? usageError(command, e.getMessage())
-                        : failure(command, e));
+                        : failure(command, e, top.verbose));
         // Options in the order they are declared (the important ones first), under gptneo's own headings.
         forEach(line, command -> command.getCommandSpec().usageMessage()
                 .synopsisHeading("usage: ")
@@ -118,10 +130,17 @@ public final class Main {
         return 2;
     }
 
-    /** Users get the message, not a stack trace: it names the file, flag or line at fault. */
-    private static int failure(CommandLine command, Exception e) {
-        command.getErr().println("error: " + FailureMessage.of(e));
-        command.getErr().flush();
+    /**
+     * Users get the message, not a stack trace: it names the file, flag or line at fault; the
+     * trace follows it with {@code --verbose}, for a bug report.
+     */
+    private static int failure(CommandLine command, Exception e, boolean verbose) {
+        PrintWriter err = command.getErr();
+        err.println("error: " + FailureMessage.of(e));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
         return 1;
     }
 
@@ -166,11 +185,20 @@ public final class Main {
         boolean help;
     }
 
-    @Command(name = "gptneo",
+    @Command(name = "gptneo", versionProvider = VersionText.class,
             customSynopsis = "gptneo <sub-command> [options]   (gptneo <sub-command> --help for its options)")
     static final class TopLevel implements Callable<Integer> {
         @Mixin
         HelpFlag help;
+
+        @Option(names = "--version", versionHelp = true,
+                description = "print gptneo's version, the backend it would pick here and the JDK, and exit")
+        boolean version;
+
+        /** Inherited: given before the sub-command or anywhere after it, it sets this one field. */
+        @Option(names = "--verbose", scope = ScopeType.INHERIT,
+                description = "after an error's one line, print its stack trace; log records in full")
+        boolean verbose;
 
         @Spec
         CommandSpec spec;

@@ -24,7 +24,7 @@ final class PromptFlags {
         if ((text == null) == (ids == null)) {
             throw new UsageException("give exactly one of --prompt TEXT and --prompt-ids 1,2,3");
         }
-        return new Prompt(text, ids == null ? null : parseIds(ids));
+        return new Prompt(text, ids == null ? null : parseIds("--prompt-ids", ids));
     }
 
     /** The flags given, by name: for a command that takes its prompts elsewhere to refuse them. */
@@ -44,11 +44,12 @@ final class PromptFlags {
         return prompt.text() != null ? tokenizer.encode(prompt.text()) : prompt.ids();
     }
 
-    static int[] parseIds(String list) throws UsageException {
+    /** {@code flag}'s value, comma-separated token ids; else a usage error naming the flag. */
+    static int[] parseIds(String flag, String list) throws UsageException {
         try {
             return Arrays.stream(list.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
         } catch (NumberFormatException e) {
-            throw new UsageException("--prompt-ids expects comma-separated integers, got '" + list + "'");
+            throw new UsageException(flag + " expects comma-separated integers, got '" + list + "'");
         }
     }
 }

@@ -1,48 +1,32 @@
 package dev.gptneo.cli;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import dev.gptneo.model.LoadedModel;
+import com.google.gson.JsonObject;
 import dev.gptneo.tokenizer.Gpt2Tokenizer;
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.StringReader;
-import java.io.Writer;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
-/** {@code gptneo tokenize}: JSON lines {@code {"text": ...}} on stdin → {@code {"ids": [...]}} lines on stdout. */
+/**
+ * {@code gptneo tokenize}: JSON lines {@code {"text": ...}} on stdin → {@code {"ids": [...]}} lines
+ * on stdout; or one text, {@code --text}, to one line. {@link DetokenizeCommand} is its mirror.
+ */
 @Command(name = "tokenize", description = {"encode {\"text\": ...} JSON lines from stdin to {\"ids\": [...]} lines",
         "Reads one JSON object {\"text\": \"...\"} a line on stdin and writes {\"ids\": [...]} a line on stdout,"
-                + " in order."})
+                + " in order; with --text, encodes that text alone."})
 final class TokenizeCommand extends SubCommand {
 
-    @Option(names = "--model", paramLabel = "DIR|ORG/NAME[@REV]",
-            description = "the tokenizer of this model folder, or of this Hub model (fetched into the Hugging Face"
-                    + " cache when missing) (default: none, see --tokenizer)")
-    String model;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "vocab.json + merges.txt, or tokenizer.json (default: the model folder's files, else"
-                    + " the built-in GPT-2 tokenizer)")
-    Path tokenizer;
+    @Mixin
+    TokenizerFlags source;
 
     @Option(names = "--ordinary", description = "encode <|endoftext|> as plain text, not as the special token")
     boolean ordinary;
+
+    @Option(names = "--text", paramLabel = "STR",
+            description = "encode this text and print one {\"ids\": [...]} line, instead of reading stdin (default: none)")
+    String text;
 
     TokenizeCommand(Main.Streams io) {
         super(io);
@@ -50,43 +34,24 @@ final class TokenizeCommand extends SubCommand {
 
     @Override
     public Integer call() throws Exception {
-        Gpt2Tokenizer vocabulary;
-        try (DownloadProgressBar progress = HubAccess.progressBar(spec)) {
-            vocabulary = LoadedModel.tokenizer(model, tokenizer, HubAccess.downloader(io, progress));
+        Gpt2Tokenizer vocabulary = source.open(io);
+        if (text != null) {
+            new PrintStream(io.out(), true, StandardCharsets.UTF_8).println(idsJson(encode(vocabulary, text)));
+            return 0;
         }
-        BufferedReader lines = new BufferedReader(new InputStreamReader(io.in(), StandardCharsets.UTF_8));
-        Writer writer = new BufferedWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8));
-        try {
-            int lineNo = 0;
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                lineNo++;
-                String text = textOf(line, lineNo);
-                writer.write(idsJson(ordinary ? vocabulary.encodeOrdinary(text) : vocabulary.encode(text)));
-                if (!lines.ready()) {
-                    writer.flush(); // an interactive caller sees each answer before sending the next line
-                }
-            }
-        } finally {
-            writer.flush();
-        }
+        new JsonLines("{\"text\": ...}", "use --text for plain text").answer(io.in(), io.out(),
+                line -> idsJson(encode(vocabulary, textOf(line))));
         return 0;
     }
 
-    private static String textOf(String line, int lineNo) throws IOException {
-        JsonElement text = null;
-        String why = "";
-        try {
-            JsonReader reader = new JsonReader(new StringReader(line));
-            reader.setStrictness(Strictness.STRICT);
-            JsonElement json = JsonParser.parseReader(reader);
-            if (reader.peek() == JsonToken.END_DOCUMENT && json.isJsonObject()) {
-                text = json.getAsJsonObject().get("text");
-            }
-        } catch (JsonParseException | IllegalStateException | IOException e) {
-            why = " (" + e.getMessage() + ")";
-        }
+    private int[] encode(Gpt2Tokenizer vocabulary, String input) {
+        return ordinary ? vocabulary.encodeOrdinary(input) : vocabulary.encode(input);
+    }
+
+    private static String textOf(JsonObject line) {
+        JsonElement text = line.get("text");
         if (text == null || !text.isJsonPrimitive() || !text.getAsJsonPrimitive().isString()) {
-            throw new IOException("stdin line " + lineNo + ": expected a JSON object with a string \"text\"" + why);
+            throw new IllegalArgumentException("expected a JSON object with a string \"text\"");
         }
         return text.getAsString();
     }
@@ -96,6 +61,6 @@ final class TokenizeCommand extends SubCommand {
         for (int i = 0; i < ids.length; i++) {
             json.append(i == 0 ? "" : ",").append(ids[i]);
         }
-        return json.append("]}\n").toString();
+        return json.append("]}").toString();
     }
 }

@@ -1,7 +1,6 @@
 package dev.gptneo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.Guice;
 import dev.gptneo.model.Fixtures;
@@ -54,7 +53,8 @@ class ClientHealthTest {
         CliRun run = health(port);
         assertEquals(1, run.status());
         assertEquals("", run.out());
-        assertTrue(run.firstErrorLine().startsWith("error: UNAVAILABLE"), run.err());
+        assertEquals("error: nothing listening at 127.0.0.1:" + port + ": connection refused; is the server running?"
+                + " (--target)", run.firstErrorLine(), run.err());
     }
 
     @Test

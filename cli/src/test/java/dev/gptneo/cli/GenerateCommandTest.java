@@ -1,5 +1,6 @@
 package dev.gptneo.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,8 @@ class GenerateCommandTest {
         assertFalse(first.get("ids").equals(second.get("ids")), first + " " + second);
         long seed = first.get("seed").getAsLong();
         JsonObject repeated = ok(with(sample, "--seed", String.valueOf(seed)));
+        first.remove("timings"); // the one field that differs from run to run
+        repeated.remove("timings");
         assertEquals(first, repeated);
 
         // As text, the seed goes to stderr, and stdout stays the text alone.
@@ -185,6 +188,30 @@ class GenerateCommandTest {
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], got.getFloat(4 * i), 1e-3, "logit " + i);
         }
+    }
+
+    /** --prompt is tokenized as generate's is: the same logits as its ids. */
+    @Test
+    void logitsTakesThePromptAsTextToo() throws Exception {
+        Fixtures.TokenizerCase hello = Fixtures.tokenizerCase("Hello world!");
+        Path fromText = tmp.resolve("text.f32");
+        Path fromIds = tmp.resolve("ids.f32");
+        assertEquals(0, run("logits", "--model", "synthetic:tiny", "--prompt", hello.text(), "--out", fromText.toString(),
+                "--backend", "scalar"), err.toString());
+        assertEquals(0, run("logits", "--model", "synthetic:tiny", "--prompt-ids", commaSeparated(hello.ids()), "--out",
+                fromIds.toString(), "--backend", "scalar"), err.toString());
+        assertArrayEquals(Files.readAllBytes(fromIds), Files.readAllBytes(fromText));
+        assertEquals(2, run("logits", "--model", "synthetic:tiny", "--out", fromIds.toString()));
+        assertTrue(err.toString().contains("error: give exactly one of --prompt TEXT and --prompt-ids 1,2,3\n"), err.toString());
+    }
+
+    @Test
+    void jsonReportsTheTimings() {
+        JsonObject json = ok("generate", "--model", FIXTURE.toString(), "--prompt-ids", PROMPT_IDS, "--max-new-tokens", "3",
+                "--ignore-eos", "--json", "--backend", "scalar");
+        JsonObject timings = json.getAsJsonObject("timings");
+        double ttft = timings.get("time_to_first_token_ms").getAsDouble();
+        assertTrue(ttft > 0 && timings.get("total_ms").getAsDouble() >= ttft, json.toString());
     }
 
     @Test

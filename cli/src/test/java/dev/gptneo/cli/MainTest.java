@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +71,48 @@ class MainTest {
         assertEquals(1, status);
         assertEquals(idsLine(A.ids()), out.toString());
         assertTrue(err.toString().startsWith("error: stdin line 2:"), err.toString());
+    }
+
+    @Test
+    void tokenizeTextEncodesOneTextWithoutStdin() {
+        assertEquals(0, run("", "tokenize", "--text", HELLO.text()), err.toString());
+        assertEquals(idsLine(HELLO.ids()), out.toString());
+    }
+
+    /** Plain text on stdin, the first thing a new user tries, is pointed to --text (not Gson's advice on leniency). */
+    @Test
+    void aPlainTextLineSaysWhatToUseInstead() {
+        assertEquals(1, run(textLine(A) + "Hello world\n", "tokenize"));
+        assertEquals(idsLine(A.ids()), out.toString());
+        assertEquals("error: stdin line 2: expected a JSON object {\"text\": ...}; use --text for plain text\n",
+                err.toString());
+    }
+
+    @Test
+    void detokenizeIsTokenizesMirror() {
+        assertEquals(0, run(idsLine(HELLO.ids()) + idsLine(SPECIAL.ids()), "detokenize"), err.toString());
+        String ids = Arrays.stream(HELLO.ids()).mapToObj(String::valueOf).collect(Collectors.joining(","));
+        assertEquals(0, run("", "detokenize", "--ids", ids), err.toString());
+        assertEquals(textLine(HELLO) + textLine(SPECIAL) + textLine(HELLO), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void detokenizeRefusesWhatIsNotATokenIdByLineOrFlag() {
+        assertEquals(1, run("{\"ids\": [15496, 1.5]}\n", "detokenize"));
+        assertEquals("error: stdin line 1: \"ids\"[1]: expected a token id (a whole number), got 1.5\n", err.toString());
+        err.reset();
+        assertEquals(1, run("15496 995\n", "detokenize"));
+        assertEquals("error: stdin line 1: expected a JSON object {\"ids\": [...]}; use --ids 1,2,3 for a plain list\n",
+                err.toString());
+        err.reset();
+        assertEquals(1, run("{\"ids\": [99999]}\n", "detokenize"));
+        assertEquals("error: stdin line 1: token id 99999 is out of range 0..50256\n", err.toString());
+        err.reset();
+        assertEquals(1, run("", "detokenize", "--ids", "99999"));
+        assertEquals("error: --ids: token id 99999 is out of range 0..50256\n", err.toString());
+        err.reset();
+        assertEquals(2, run("", "detokenize", "--ids", "1,x"));
+        assertTrue(err.toString().startsWith("error: --ids expects comma-separated integers, got '1,x'\n"), err.toString());
     }
 
     @Test

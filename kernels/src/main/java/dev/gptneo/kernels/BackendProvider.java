@@ -25,5 +25,13 @@ public interface BackendProvider {
         return unavailableReason();
     }
 
+    /**
+     * The backend in a few words, as it would run here, without creating it ({@code gptneo
+     * --version}): its name, and what it would run at when that differs between machines.
+     */
+    default String summary() {
+        return name();
+    }
+
     Backend create(BackendOptions options);
 }

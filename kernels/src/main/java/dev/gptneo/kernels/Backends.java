@@ -38,13 +38,21 @@ public final class Backends {
     }
 
     /**
+     * What {@link #create} would pick with no name given, in a few words ("vector 256-bit"),
+     * without creating it or logging the backends it passes over.
+     */
+    public static String automaticChoice() {
+        return best(false).summary();
+    }
+
+    /**
      * Creates the named backend, or the best available one when {@code name} is null or empty.
      *
      * @throws IllegalArgumentException for an unknown name, or a known one that cannot run here
      *     (the message says why)
      */
     public static Backend create(String name, BackendOptions options) {
-        BackendProvider provider = (name == null || name.isEmpty()) ? best() : named(name);
+        BackendProvider provider = (name == null || name.isEmpty()) ? best(true) : named(name);
         Backend backend = provider.create(options);
         LOG.log(System.Logger.Level.INFO, "backend: {0}", backend.description());
         return backend;
@@ -64,15 +72,18 @@ public final class Backends {
 
     /**
      * The first provider by priority that the automatic choice may pick; each one passed over on
-     * the way is logged with its reason, so that a user sees why a faster backend did not run.
+     * the way is logged with its reason when {@code logSkips}, so that a user sees why a faster
+     * backend did not run.
      */
-    private static BackendProvider best() {
+    private static BackendProvider best(boolean logSkips) {
         for (BackendProvider provider : providersByPriority()) {
             Optional<String> skip = provider.automaticSkipReason();
             if (skip.isEmpty()) {
                 return provider;
             }
-            LOG.log(System.Logger.Level.INFO, "backend {0} skipped: {1}", provider.name(), skip.get());
+            if (logSkips) {
+                LOG.log(System.Logger.Level.INFO, "backend {0} skipped: {1}", provider.name(), skip.get());
+            }
         }
         throw new IllegalStateException("no backend can run here: " + PROVIDERS.stream()
                 .map(p -> p.name() + ": " + p.unavailableReason().orElse("ok"))

@@ -87,12 +87,25 @@ public final class GptNeoServer {
         return ProtoReflectionService.newInstance();
     }
 
-    /** Starts listening (and serving metrics); health says NOT_SERVING until {@link #load()}. */
+    /**
+     * Starts listening (and serving metrics); health says NOT_SERVING until {@link #load()}.
+     *
+     * @throws ListenException naming the address and the flag that sets it, when either port cannot be bound
+     */
     public GptNeoServer start() throws IOException {
         PlaintextWarning.of(config.host(), config.security()).ifPresent(warning -> LOG.warning(warning));
-        server.start();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new ListenException(config.host(), config.port(), ListenException.GRPC, e);
+        }
         if (config.metricsPort() >= 0) {
-            metricsEndpoint = MetricsEndpoint.start(config.metricsHost(), config.metricsPort(), metrics.exposition());
+            try {
+                metricsEndpoint = MetricsEndpoint.start(config.metricsHost(), config.metricsPort(), metrics.exposition());
+            } catch (IOException e) {
+                server.shutdownNow();
+                throw new ListenException(config.metricsHost(), config.metricsPort(), ListenException.METRICS, e);
+            }
         }
         return this;
     }

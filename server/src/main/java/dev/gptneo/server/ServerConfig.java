@@ -75,7 +75,18 @@ public record ServerConfig(
      */
     public static final int DEFAULT_STALL_TIMEOUT_SECONDS = 30;
 
+    /** The largest TCP port. */
+    private static final int MAX_PORT = 65_535;
+
     public ServerConfig {
+        // Here, not at bind time: InetSocketAddress's own refusal ("port out of range:70000") names no flag.
+        if (port < 0 || port > MAX_PORT) {
+            throw new IllegalArgumentException("--port must be from 0 to " + MAX_PORT + ", got " + port);
+        }
+        if (metricsPort > MAX_PORT) {
+            throw new IllegalArgumentException("--metrics-port must be at most " + MAX_PORT + " (-1: off), got "
+                    + metricsPort);
+        }
         checkEngineLimits(maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb);
         if (streamBuffer < 1) {
             throw new IllegalArgumentException("the stream buffer must hold at least 1 response, got " + streamBuffer);

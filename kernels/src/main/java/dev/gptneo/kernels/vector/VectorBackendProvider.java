@@ -30,6 +30,12 @@ public final class VectorBackendProvider implements BackendProvider {
         return VectorWidth.problem();
     }
 
+    /** "vector 256-bit": the width this CPU (or -Dgptneo.vectorBits) gives it. */
+    @Override
+    public String summary() {
+        return unavailableReason().isPresent() ? name() : name() + " " + VectorWidth.bits() + "-bit";
+    }
+
     @Override
     public Backend create(BackendOptions options) {
         return new VectorBackend(options.effectiveThreads());
