@@ -3,6 +3,7 @@ package dev.gptneo.model.hub;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
@@ -29,6 +30,11 @@ import java.util.regex.Pattern;
 public final class HubCache {
 
     /** What an etag may be to name a blob: hex digests in practice; never a path separator or a dot-name. */
+    /** The standard's signature line, then huggingface_hub's own words, so both tools write the same file. */
+    private static final String CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n"
+            + "# This file is a cache directory tag created by huggingface_hub.\n"
+            + "# For information about cache directory tags, see:\n"
+            + "#\thttps://bford.info/cachedir/\n";
     private static final Pattern ETAG = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
     private final Path root;
@@ -98,6 +104,7 @@ public final class HubCache {
      * new one, never none.
      */
     public Path link(HubModelId id, String commit, String file, String etag) throws IOException {
+        tagAsCache();
         Path pointer = pointer(id, commit, file);
         Path blob = blob(id, etag);
         Files.createDirectories(pointer.getParent());
@@ -129,6 +136,19 @@ public final class HubCache {
             Files.move(temporary, ref, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temporary);
+        }
+    }
+
+    /**
+     * Marks the cache's root with {@code CACHEDIR.TAG} (https://bford.info/cachedir/), as
+     * huggingface_hub does, so that backup tools skip gigabytes that can be downloaded again.
+     * Written once, when absent; another process writing it at the same time writes the same bytes.
+     */
+    private void tagAsCache() throws IOException {
+        Path tag = root.resolve("CACHEDIR.TAG");
+        if (Files.notExists(tag, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(root);
+            Files.writeString(tag, CACHEDIR_TAG, StandardCharsets.US_ASCII);
         }
     }
 

@@ -94,6 +94,8 @@ class HubDownloadTest {
         try (Stream<Path> blobs = Files.list(repoDir().resolve("blobs"))) {
             assertEquals(NEEDED.size(), blobs.filter(b -> !b.toString().endsWith(".incomplete")).count());
         }
+        // The cache directory tag standard (https://bford.info/cachedir/): its first 43 bytes are fixed.
+        assertTrue(Files.readString(cache.resolve("CACHEDIR.TAG")).startsWith("Signature: 8a477f597d28d172789f06886806bc55"));
     }
 
     @Test
