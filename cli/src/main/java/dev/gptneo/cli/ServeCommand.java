@@ -51,6 +51,10 @@ final class ServeCommand extends SubCommand {
                     + " ABORTED, freeing its slot and KV cache (default: ${DEFAULT-VALUE})")
     int stallTimeoutSeconds = ServerConfig.DEFAULT_STALL_TIMEOUT_SECONDS;
 
+    @Option(names = "--log-prompts", description = "add each generation's prompt and generated text to its request"
+            + " log line, JSON-quoted (off by default: they are the users' data)")
+    boolean logPrompts;
+
     @Option(names = "--keepalive-seconds", paramLabel = "N",
             description = "ping a connection silent for N s, to find clients gone without closing; at least 10"
                     + " (default: ${DEFAULT-VALUE})")
@@ -139,6 +143,7 @@ final class ServeCommand extends SubCommand {
                     .kvCacheMb(engine.kvCacheMb)
                     .shutdownGrace(Duration.ofSeconds(graceSeconds))
                     .stallTimeout(Duration.ofSeconds(stallTimeoutSeconds))
+                    .logPrompts(logPrompts)
                     .connectionLimits(new ConnectionLimits(Duration.ofSeconds(keepAliveSeconds),
                             Duration.ofSeconds(keepAliveTimeoutSeconds), Duration.ofSeconds(maxConnectionIdleSeconds),
                             Duration.ofSeconds(maxConnectionAgeSeconds), Duration.ofSeconds(maxConnectionAgeGraceSeconds),

@@ -1,10 +1,12 @@
 package dev.gptneo.server;
 
+import com.google.gson.JsonPrimitive;
 import dev.gptneo.model.engine.RequestListener;
 import dev.gptneo.model.generate.GeneratedToken;
 import dev.gptneo.model.generate.GenerationParams;
 import dev.gptneo.model.generate.StopReason;
 import dev.gptneo.model.generate.TokenUsage;
+import dev.gptneo.proto.v1.GenerateRequest;
 import io.grpc.Context;
 import io.grpc.Status;
 import java.net.InetSocketAddress;
@@ -16,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * What one call did, for its line in the request log: filled in as the call learns it (the
  * service on gRPC's threads, the engine's listener on its own), written once when it ends. Holds
- * counts and the caller's request id only, never prompt or generated text.
+ * counts and the caller's request id, and the prompt and generated text only when the server is
+ * told to log them ({@code --log-prompts}).
  */
 final class CallSummary {
 
@@ -24,6 +27,10 @@ final class CallSummary {
 
     private final String method;
     private final long startNanos;
+    private final boolean logPrompts;
+    // Only with logPrompts: what the caller sent and what it was sent back, JSON-quoted at the end.
+    private volatile String prompt;
+    private final StringBuffer text = new StringBuffer();
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile String requestId = "";
     private volatile int tokensIn;
@@ -33,15 +40,16 @@ final class CallSummary {
     private volatile long firstTokenNanos;
     private volatile OptionalLong seed = OptionalLong.empty();
 
-    CallSummary(String method, long startNanos) {
+    CallSummary(String method, long startNanos, boolean logPrompts) {
         this.method = method;
         this.startNanos = startNanos;
+        this.logPrompts = logPrompts;
     }
 
     /** The current call's summary; a detached one outside a logged call (nothing reads it then). */
     static CallSummary current() {
         CallSummary summary = KEY.get();
-        return summary != null ? summary : new CallSummary("", System.nanoTime());
+        return summary != null ? summary : new CallSummary("", System.nanoTime(), false);
     }
 
     /** The caller's id for the request; one that breaks the request-id rule is not kept (nor logged). */
@@ -57,6 +65,13 @@ final class CallSummary {
 
     void tokensOut(int count) {
         tokensOut = count;
+    }
+
+    /** With {@code --log-prompts}: the request's prompt, its text or its ids as sent. */
+    void prompt(GenerateRequest request) {
+        if (logPrompts) {
+            prompt = request.hasPromptIds() ? request.getPromptIds().getIdsList().toString() : request.getPromptText();
+        }
     }
 
     /** The client's address, as the transport saw it. */
@@ -87,6 +102,9 @@ final class CallSummary {
                 if (firstTokenNanos == 0) {
                     firstTokenNanos = System.nanoTime();
                 }
+                if (logPrompts) {
+                    text.append(textDelta);
+                }
                 delegate.onToken(token, textDelta);
             }
 
@@ -95,6 +113,9 @@ final class CallSummary {
                 tokensIn(usage.promptTokens());
                 tokensOut(usage.generatedTokens());
                 finish = reason;
+                if (logPrompts) {
+                    text.append(textDelta);
+                }
                 delegate.onFinish(textDelta, reason, usage);
             }
 
@@ -114,7 +135,7 @@ final class CallSummary {
             return null;
         }
         long first = firstTokenNanos;
-        return String.format(Locale.ROOT,
+        String line = String.format(Locale.ROOT,
                 "request_id=%s method=%s status=%s tokens_in=%d tokens_out=%d duration_ms=%.1f"
                         + " finish_reason=%s ttft_ms=%s seed=%s peer=%s",
                 requestId.isEmpty() ? "-" : requestId, method, code, tokensIn, tokensOut,
@@ -122,5 +143,8 @@ final class CallSummary {
                 finish == null ? "-" : finish.name().toLowerCase(Locale.ROOT),
                 first == 0 ? "-" : String.format(Locale.ROOT, "%.1f", (first - startNanos) / 1e6),
                 seed.isPresent() ? Long.toUnsignedString(seed.getAsLong()) : "-", peer);
+        String asked = prompt;
+        return asked == null ? line
+                : line + " prompt=" + new JsonPrimitive(asked) + " text=" + new JsonPrimitive(text.toString());
     }
 }

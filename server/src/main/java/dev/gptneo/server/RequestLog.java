@@ -16,17 +16,25 @@ import java.util.logging.Logger;
 /**
  * One INFO line per finished call: the caller's request_id (GenerateRequest.request_id, "-" when
  * none), method, status code, tokens in and out, duration, then the finish reason, time to first
- * token, the seed of a sampled generation and the peer's address. Never the prompt or the text. The service fills in the call's
+ * token, the seed of a sampled generation and the peer's address. The prompt and the generated
+ * text only with {@code --log-prompts}, JSON-quoted so that a newline in them cannot forge a line. The service fills in the call's
  * {@link CallSummary}, which this puts in the call's {@link Context}.
  */
 final class RequestLog implements ServerInterceptor {
 
     private static final Logger LOG = Logger.getLogger(RequestLog.class.getName());
 
+    private final boolean logPrompts;
+
+    RequestLog(boolean logPrompts) {
+        this.logPrompts = logPrompts;
+    }
+
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
-        CallSummary summary = new CallSummary(call.getMethodDescriptor().getBareMethodName(), System.nanoTime());
+        CallSummary summary = new CallSummary(call.getMethodDescriptor().getBareMethodName(), System.nanoTime(),
+                logPrompts);
         summary.peer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
         Context context = Context.current().withValue(CallSummary.KEY, summary);
         ServerCall<Q, R> logged = new SimpleForwardingServerCall<>(call) {
@@ -41,6 +49,7 @@ final class RequestLog implements ServerInterceptor {
             public void onMessage(Q message) {
                 if (message instanceof GenerateRequest request) {
                     summary.requestId(request.getRequestId());
+                    summary.prompt(request);
                 }
                 super.onMessage(message);
             }

@@ -33,6 +33,8 @@ import java.time.Duration;
  * @param stallTimeout how long a Generate call's generation may stay paused for a reader that
  *     takes nothing before it is ended, freeing its slot and KV blocks
  * @param connectionLimits keepalive, idle, age and stream limits of each HTTP/2 connection
+ * @param logPrompts whether the request log shows each generation's prompt and text (off: they
+ *     are the users' data, and a log outlives the request)
  */
 public record ServerConfig(
         String model,
@@ -52,7 +54,8 @@ public record ServerConfig(
         int streamBuffer,
         Path tokenizer,
         Duration stallTimeout,
-        ConnectionLimits connectionLimits) {
+        ConnectionLimits connectionLimits,
+        boolean logPrompts) {
 
     /** Loopback: a server reachable from the network is asked for with {@code --host 0.0.0.0}. */
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -146,6 +149,7 @@ public record ServerConfig(
         private Path tokenizer;
         private Duration stallTimeout = Duration.ofSeconds(DEFAULT_STALL_TIMEOUT_SECONDS);
         private ConnectionLimits connectionLimits = ConnectionLimits.DEFAULTS;
+        private boolean logPrompts;
 
         private Builder(String model) {
             this.model = model;
@@ -237,11 +241,16 @@ public record ServerConfig(
             return this;
         }
 
+        public Builder logPrompts(boolean log) {
+            this.logPrompts = log;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the flag at fault, as the record's constructor does */
         public ServerConfig build() {
             return new ServerConfig(model, backend, dtype, backendOptions, host, port, metricsPort, metricsHost,
                     security, maxConcurrent, maxQueued, maxBatchTokens, kvCacheMb, shutdownGrace, streamBuffer,
-                    tokenizer, stallTimeout, connectionLimits);
+                    tokenizer, stallTimeout, connectionLimits, logPrompts);
         }
     }
 }

@@ -60,7 +60,7 @@ final class TextGenerationService implements TextGenerationGrpc.AsyncService, Bi
 
     @Override
     public ServerServiceDefinition bindService() {
-        return malformed.guard(ServerInterceptors.intercept(TextGenerationGrpc.bindService(this), new RequestLog()));
+        return malformed.guard(ServerInterceptors.intercept(TextGenerationGrpc.bindService(this), new RequestLog(config.logPrompts())));
     }
 
     @Override
