@@ -207,11 +207,17 @@ fi
 # A generation that failed inside the engine after its client had gone reaches no client.
 engine_failed=$(metric 'gptneo_generations_total{reason="failed"}')
 [[ -z "$engine_failed" || "$engine_failed" == 0 ]] || fail "gptneo_generations_total{reason=\"failed\"} $engine_failed"
-# The Prometheus client writes counts as floating point (12.0): the whole number is kept.
-generate_codes=$(sed -n 's/^gptneo_requests_total{method="Generate",code="\([A-Z_]*\)"} \([0-9]*\)\(\.0\)*$/\1 \2/p' \
-  "$work/metrics.txt" | paste -sd, - | sed 's/,/, /g')
+# generate_code_counts: "CODE COUNT" for each gptneo_requests_total sample of method Generate in
+# the last scrape, whatever the order of its labels (the Prometheus client sorts them by name) and
+# with the count as a whole number (it writes counts as floating point, 12.0).
+generate_code_counts() {
+  awk '/^gptneo_requests_total[{]/ && index($1, "method=\"Generate\"") && match($1, /code="[A-Z_]*"/) {
+         printf "%s %d\n", substr($1, RSTART + 6, RLENGTH - 7), $NF }' "$work/metrics.txt"
+}
+generate_codes=$(generate_code_counts | paste -sd, - | sed 's/,/, /g')
+[[ -n "$generate_codes" ]] || fail "no gptneo_requests_total sample for Generate in the metrics"
 # What the hostile calls are answered with (a dropped or cancelled call is CANCELLED on the server's side).
-unexpected=$(sed -n 's/^gptneo_requests_total{method="Generate",code="\([A-Z_]*\)"}.*/\1/p' "$work/metrics.txt" \
+unexpected=$(generate_code_counts | cut -d' ' -f1 \
   | grep -v -x -e OK -e CANCELLED -e DEADLINE_EXCEEDED -e ABORTED -e INVALID_ARGUMENT -e RESOURCE_EXHAUSTED \
   | paste -sd, - || true)
 [[ -z "$unexpected" ]] || fail "the server ended Generate calls with $unexpected ($generate_codes)"
@@ -220,7 +226,7 @@ stalled=$(metric 'gptneo_generations_total{reason="stalled"}')
 awk -v f="$stall_fraction" -v n="${stalled:-0}" 'BEGIN { exit !(f == 0 || n > 0) }' \
   || fail "no generation was ended by the stall limit (gptneo_generations_total{reason=\"stalled\"}" \
     "${stalled:-absent}; a stalled call reads nothing for $stall_seconds s, or until the phase's end)"
-malformed=$(metric 'gptneo_requests_total{method="Generate",code="INVALID_ARGUMENT"}')
+malformed=$(generate_code_counts | awk '$1 == "INVALID_ARGUMENT" { print $2 }')
 awk -v f="$malformed_fraction" -v n="${malformed:-0}" 'BEGIN { exit !(f == 0 || n > 0) }' \
   || fail "no malformed body was refused with INVALID_ARGUMENT"
 
