@@ -29,6 +29,7 @@ public final class ServerTls {
         }
         byte[] chain = certificates("--tls-cert", security.tlsCert());
         byte[] key = privateKey(chain, security.tlsKey());
+        KeyPairCheck.requireMatch(chain, security.tlsCert(), key, security.tlsKey());
         try {
             TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder().keyManager(in(chain), in(key));
             if (security.tlsClientCa() != null) {

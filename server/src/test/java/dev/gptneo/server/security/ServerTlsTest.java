@@ -52,6 +52,14 @@ class ServerTlsTest {
                 failure(CERT, KEY, KEY));
     }
 
+    /** The pair is checked at start-up: a mismatch would otherwise fail every client's handshake, with no word at start. */
+    @Test
+    void aKeyThatIsNotTheCertificatesIsRefusedNamingBothFiles() {
+        Path other = TLS.resolve("client-key.pem");
+        assertEquals("--tls-key " + other + " is not the private key of the certificate in --tls-cert " + CERT
+                + ": give the key the certificate was issued for", failure(CERT, other, null));
+    }
+
     private static String failure(Path cert, Path key, Path clientCa) {
         return assertThrows(IllegalArgumentException.class,
                 () -> ServerTls.credentials(new SecurityConfig(cert, key, clientCa, null))).getMessage();
