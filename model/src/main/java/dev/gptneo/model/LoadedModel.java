@@ -11,6 +11,7 @@ import dev.gptneo.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -67,7 +68,7 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
             DType made = dtype == null || dtype == DType.Q8_0 ? DType.F32 : dtype;
             Gpt2Tokenizer tokenizer = tokenizerOf(null, tokenizerDir);
             requireVocabularyFits(config, tokenizer, spec);
-            GptNeoModel model = GptNeoModel.fromSource(config, new SyntheticWeights(SYNTHETIC_SEED, made), backend, quantize);
+            GptNeoModel model = loaded(spec, config, new SyntheticWeights(SYNTHETIC_SEED, made), backend, quantize);
             return new LoadedModel(spec, model, tokenizer);
         }
         if (dtype != null && dtype != DType.Q8_0) {
@@ -78,8 +79,21 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
         Gpt2Tokenizer tokenizer = tokenizerOf(dir, tokenizerDir);
         GptNeoConfig config = GptNeoConfig.load(dir);
         requireVocabularyFits(config, tokenizer, dir.resolve("config.json").toString());
-        GptNeoModel model = GptNeoModel.fromSource(config, Checkpoint.open(dir), backend, quantize);
-        return new LoadedModel(Files.isDirectory(Path.of(spec)) ? dir.getFileName().toString() : spec, model, tokenizer);
+        String name = Files.isDirectory(Path.of(spec)) ? dir.getFileName().toString() : spec;
+        GptNeoModel model = loaded(name, config, Checkpoint.open(dir), backend, quantize);
+        return new LoadedModel(name, model, tokenizer);
+    }
+
+    /** The model on its backend, with a log line before and after: a large checkpoint takes a while to pack. */
+    private static GptNeoModel loaded(String name, GptNeoConfig config, WeightSource weights, Backend backend,
+            DType quantize) {
+        LOG.log(System.Logger.Level.INFO, "loading " + name + " (" + config.layers() + " layers, hidden "
+                + config.hidden() + ")" + (quantize != null ? ", quantizing to " + quantize.userName() : "") + "…");
+        long start = System.nanoTime();
+        GptNeoModel model = GptNeoModel.fromSource(config, weights, backend, quantize);
+        LOG.log(System.Logger.Level.INFO, String.format(Locale.ROOT, "loaded %s in %.1f s", name,
+                (System.nanoTime() - start) / 1e9));
+        return model;
     }
 
     /**
