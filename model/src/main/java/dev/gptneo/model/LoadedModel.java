@@ -116,15 +116,10 @@ public record LoadedModel(String name, GptNeoModel model, Gpt2Tokenizer tokenize
      * The tokenizer that {@link #open} gives {@code spec}: the one in {@code tokenizerDir} if not
      * null, else the model folder's (or Hub snapshot's) own files, else (a synthetic model, a
      * folder without tokenizer files, or no spec at all) the built-in GPT-2 tokenizer, which
-     * GPT-Neo uses unchanged. A Hub id goes through the environment's Hub settings.
+     * GPT-Neo uses unchanged. A Hub id is resolved through {@code hub} (fetched when missing).
      *
      * @throws CheckpointException if {@code spec} is neither synthetic, a folder nor a Hub id
      */
-    public static Gpt2Tokenizer tokenizer(String spec, Path tokenizerDir) throws IOException {
-        return tokenizer(spec, tokenizerDir, LoadedModel::environmentHub);
-    }
-
-    /** {@link #tokenizer(String, Path)}, a Hub id resolved through {@code hub} (fetched when missing). */
     public static Gpt2Tokenizer tokenizer(String spec, Path tokenizerDir, Supplier<HubDownloader> hub) throws IOException {
         boolean model = spec != null && !spec.startsWith("synthetic:") && tokenizerDir == null;
         return tokenizerOf(model ? folder(spec, hub) : null, tokenizerDir);

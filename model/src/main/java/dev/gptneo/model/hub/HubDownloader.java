@@ -41,10 +41,6 @@ public final class HubDownloader {
         this.firstBackoff = firstBackoff;
     }
 
-    public HubSettings settings() {
-        return settings;
-    }
-
     /**
      * The snapshot folder of {@code id}: from the cache alone when it is complete there, else
      * (unless offline) after fetching what is missing.
