@@ -32,7 +32,7 @@ final class BlockTable {
         int had = ids.length;
         int[] grown = Arrays.copyOf(ids, had + missing);
         for (int i = had; i < grown.length; i++) {
-            grown[i] = pool.take();
+            grown[i] = pool.take(i == 0 ? -1 : grown[i - 1]);
         }
         ids = grown;
     }

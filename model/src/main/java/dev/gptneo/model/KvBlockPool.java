@@ -2,6 +2,7 @@ package dev.gptneo.model;
 
 import dev.gptneo.kernels.Backend;
 import dev.gptneo.kernels.Tensor;
+import java.util.BitSet;
 
 /**
  * The keys and values of many sequences in fixed-size blocks of {@link #BLOCK_SIZE} positions,
@@ -32,9 +33,9 @@ public final class KvBlockPool implements AutoCloseable {
     private final Tensor[] values;
     /** Per layer, its pair: its rank among the layers of its kind. */
     private final int[] pairOf;
-    /** The free block ids, a stack. */
-    private final int[] free;
-    private int freeCount;
+    private final int blocks;
+    /** The free block ids. */
+    private final BitSet free;
     private volatile int used;
 
     KvBlockPool(GptNeoConfig config, Backend backend, int blocks) {
@@ -57,11 +58,9 @@ public final class KvBlockPool implements AutoCloseable {
             keys[p] = backend.allocate(rows, config.hidden());
             values[p] = backend.allocate(rows, config.hidden());
         }
-        this.free = new int[blocks];
-        for (int i = 0; i < blocks; i++) {
-            free[i] = blocks - 1 - i; // taken from the top: block 0 first
-        }
-        this.freeCount = blocks;
+        this.blocks = blocks;
+        this.free = new BitSet(blocks);
+        free.set(0, blocks);
     }
 
     /** Bytes of one block: keys and values of {@link #BLOCK_SIZE} positions in every pair of layers, as F32. */
@@ -102,7 +101,7 @@ public final class KvBlockPool implements AutoCloseable {
     }
 
     public int blocks() {
-        return free.length;
+        return blocks;
     }
 
     public int usedBlocks() {
@@ -110,25 +109,50 @@ public final class KvBlockPool implements AutoCloseable {
     }
 
     public int freeBlocks() {
-        return free.length - used;
+        return blocks - used;
     }
 
     GptNeoConfig config() {
         return config;
     }
 
-    /** A free block, now the caller's; the caller has checked that one is free. */
-    int take() {
-        if (freeCount == 0) {
-            throw new IllegalStateException("no free KV block of the " + free.length + " (check freeBlocks first)");
+    /**
+     * A free block, now the caller's, for a table whose last block is {@code after} (-1: none
+     * yet); the caller has checked that one is free. The block after {@code after} when it is
+     * free, else the middle of the longest run of free blocks, so that tables growing side by
+     * side (a batch's sequences, a sequence's global and local tables) each keep room to grow
+     * into: attention reads a table's blocks that follow one another as one stream, where
+     * scattered 4 KB runs of a head read at a fraction of the bandwidth (each a new page for
+     * the prefetchers).
+     */
+    int take(int after) {
+        if (used == blocks) {
+            throw new IllegalStateException("no free KV block of the " + blocks + " (check freeBlocks first)");
         }
+        int block = after >= 0 && after + 1 < blocks && free.get(after + 1) ? after + 1 : middleOfLongestFreeRun();
+        free.clear(block);
         used++;
-        return free[--freeCount];
+        return block;
+    }
+
+    private int middleOfLongestFreeRun() {
+        int bestStart = 0;
+        int bestLength = 0;
+        for (int start = free.nextSetBit(0); start >= 0; ) {
+            int end = free.nextClearBit(start);
+            if (end - start > bestLength) {
+                bestStart = start;
+                bestLength = end - start;
+            }
+            start = end < blocks ? free.nextSetBit(end) : -1;
+        }
+        // A run from block 0 has no table before it that would grow into it: start there.
+        return bestStart == 0 ? 0 : bestStart + bestLength / 2;
     }
 
     /** Gives back a block taken with {@link #take}. */
     void release(int block) {
-        free[freeCount++] = block;
+        free.set(block);
         used--;
     }
 

@@ -38,6 +38,24 @@ class KvBlockPoolTest {
     }
 
     @Test
+    void tablesGrowingSideBySideEachTakeBlocksThatFollowOneAnother() {
+        try (KvBlockPool pool = pool(SMALL, 40); KvCache a = pool.newCache(); KvCache b = pool.newCache()) {
+            for (int positions = 1; positions <= 64; positions++) {
+                assertTrue(a.reserve(positions));
+                assertTrue(b.reserve(positions));
+            }
+            for (KvCache cache : List.of(a, b)) {
+                for (int layer : new int[] {0, 1}) { // a global table of 4 blocks, a ring of 3
+                    int[] table = cache.table(layer);
+                    for (int i = 1; i < table.length; i++) {
+                        assertEquals(table[0] + i, table[i], "layer " + layer + " table " + java.util.Arrays.toString(table));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aLongSequencesLocalRingNeverHoldsMoreThanItsWindowNeeds() {
         try (KvBlockPool pool = pool(SMALL, 40); KvCache cache = pool.newCache()) {
             for (int positions = 1; positions <= 300; positions++) {

@@ -77,7 +77,7 @@ record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implemen
             }
             return;
         }
-        for (int i = 0; i < n; i += 2 * LENGTH) { // n is a multiple of WIDTH = 4 × LENGTH
+        for (int i = 0; i < n; i += 2 * LENGTH) { // n is a multiple of WIDTH = 2 × LENGTH
             IntVector pairs = pairs(panels, from + i);
             low(pairs).intoArray(dst, i);
             high(pairs).intoArray(dst, i + LENGTH);

@@ -14,8 +14,8 @@ import jdk.incubator.vector.IntVector;
  *
  * <p>F32 matrices are {@link PanelWeight}s, packed at load as BLAS packs a panel: {@link #PANEL}
  * weight rows, transposed so that step i of the inner loop reads the panel's i-th column as
- * consecutive vectors. A 4 × 4 register tile multiplies four rows of x at a time by a panel as
- * outer products ({@link OuterProduct} explains the shape), one row of x a 1 × 4 tile; so from one
+ * consecutive vectors. A 6 × 2 register tile multiplies six rows of x at a time by a panel as
+ * outer products ({@link OuterProduct} explains why outer products), one row of x a 1 × 2 tile; so from one
  * row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
@@ -47,8 +47,17 @@ import jdk.incubator.vector.IntVector;
  */
 final class Matmul implements WorkerPool.Task {
 
-    /** Rows of x per register tile; also the weight rows per group that decode chunks count in. */
-    static final int TILE = 4;
+    /**
+     * Rows of x per register tile: its twelve sums (six rows by a panel's two vectors), the two
+     * weight vectors and a broadcast fill AVX2's sixteen vector registers, where a 4 × 4 tile
+     * spilled (BLIS's 6 × 16 for the same reason). A 4-row remainder still runs as a tile, its
+     * missing rows repeating its last; fewer rows run one at a time, which is faster than a tile.
+     */
+    static final int TILE = 6;
+    /** The fewest rows of x that {@link #tile6} multiplies faster than {@link #tile1} one row at a time. */
+    private static final int MIN_TILE_ROWS = 4;
+    /** Weight rows (= output columns) per group that a streamed call's chunks count in: {@link StreamedWeight#dotRows4}'s rows of x. */
+    static final int GROUP = 4;
     /**
      * The most rows of x a {@link StreamedWeight} is multiplied by streaming: up to 32 rows,
      * widening and packing a panel costs more than the few tiles that use it (streaming was as
@@ -81,7 +90,7 @@ final class Matmul implements WorkerPool.Task {
     private boolean streaming;
     /**
      * The weights of the call, their outputs, and the running total of their units: row groups
-     * of {@link #TILE} when streaming, panels otherwise.
+     * of {@link #GROUP} when streaming, panels otherwise.
      */
     private Weight[] parts = new Weight[1];
     private float[][] partOuts = new float[1][];
@@ -186,7 +195,7 @@ final class Matmul implements WorkerPool.Task {
         }
         parts[partCount] = weight;
         partOuts[partCount] = output.data();
-        int units = Math.ceilDiv(weight.rows(), stream ? TILE : PANEL);
+        int units = Math.ceilDiv(weight.rows(), stream ? GROUP : PANEL);
         partEnds[partCount] = (partCount == 0 ? 0 : partEnds[partCount - 1]) + units;
         partCount++;
     }
@@ -201,8 +210,8 @@ final class Matmul implements WorkerPool.Task {
             for (int p = 0, start = 0; p < partCount && from < to; start = partEnds[p++]) {
                 int end = Math.min(to, partEnds[p]);
                 if (from < end) {
-                    streamColumns((StreamedWeight) parts[p], partOuts[p], (from - start) * TILE,
-                            Math.min((end - start) * TILE, parts[p].rows()));
+                    streamColumns((StreamedWeight) parts[p], partOuts[p], (from - start) * GROUP,
+                            Math.min((end - start) * GROUP, parts[p].rows()));
                     from = end;
                 }
             }
@@ -231,7 +240,7 @@ final class Matmul implements WorkerPool.Task {
      */
     private void streamColumns(StreamedWeight weight, float[] output, int from, int to) {
         int columns = weight.rows();
-        int run = Integer.bitCount(rows) == 1 && rows <= TILE ? to - from : Math.max(1, RUN_ELEMENTS / k);
+        int run = Integer.bitCount(rows) == 1 && rows <= GROUP ? to - from : Math.max(1, RUN_ELEMENTS / k);
         for (int start = from; start < to; start += run) {
             int end = Math.min(to, start + run);
             int r = 0;
@@ -269,7 +278,7 @@ final class Matmul implements WorkerPool.Task {
         if (w instanceof PanelWeight packedWeight) {
             panel = packedWeight.panels();
             base = PanelWeight.offset(j0 / PANEL, k);
-        } else if (w instanceof HalfPanelWeight half && rowTo - rowFrom < TILE) {
+        } else if (w instanceof HalfPanelWeight half && rowTo - rowFrom < MIN_TILE_ROWS) {
             fewRows(worker, half, j0, rowFrom, rowTo, out);
             return;
         } else if (w instanceof HalfPanelWeight half) {
@@ -290,9 +299,10 @@ final class Matmul implements WorkerPool.Task {
         }
         float[] s = sums[worker];
         int r = rowFrom;
-        for (; r + TILE <= rowTo; r += TILE) {
-            tile4(x, r * k, k, panel, base, s);
-            store(s, TILE, r, j0, valid, out, n);
+        for (; r + MIN_TILE_ROWS <= rowTo; r += TILE) {
+            int count = Math.min(TILE, rowTo - r);
+            tile6(x, r * k, count, k, panel, base, s);
+            store(s, count, r, j0, valid, out, n);
         }
         for (; r < rowTo; r++) {
             Arrays.fill(s, 0, PANEL, 0f);
@@ -365,81 +375,68 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * Four rows of x (from x0, stride k) times the packed panel at {@code base}: at step i, the four vectors of
-     * the panel's column i, each multiplied by the four rows' element i.
+     * Up to {@link #TILE} rows of x (from x0, stride k; {@code count} of them, the missing ones
+     * repeating the last, whose sums are not stored) times the packed panel at {@code base}: at
+     * step i, the two vectors of the panel's column i, each multiplied by the rows' element i.
      */
-    private static void tile4(float[] x, int x0, int k, float[] panel, int base, float[] s) {
-        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        int x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
+    private static void tile6(float[] x, int x0, int count, int k, float[] panel, int base, float[] s) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int last = count - 1;
+        int x1 = x0 + Math.min(1, last) * k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + Math.min(3, last) * k;
+        int x4 = x0 + Math.min(4, last) * k, x5 = x0 + Math.min(5, last) * k;
         for (int i = 0, p = base; i < k; i++, p += PANEL) {
             FloatVector b0 = FloatVector.fromArray(FLOATS, panel, p);
             FloatVector b1 = FloatVector.fromArray(FLOATS, panel, p + LENGTH);
-            FloatVector b2 = FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH);
-            FloatVector b3 = FloatVector.fromArray(FLOATS, panel, p + 3 * LENGTH);
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
-            c02 = a.fma(b2, c02);
-            c03 = a.fma(b3, c03);
             a = FloatVector.broadcast(FLOATS, x[x1 + i]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
-            c12 = a.fma(b2, c12);
-            c13 = a.fma(b3, c13);
             a = FloatVector.broadcast(FLOATS, x[x2 + i]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            c22 = a.fma(b2, c22);
-            c23 = a.fma(b3, c23);
             a = FloatVector.broadcast(FLOATS, x[x3 + i]);
             c30 = a.fma(b0, c30);
             c31 = a.fma(b1, c31);
-            c32 = a.fma(b2, c32);
-            c33 = a.fma(b3, c33);
+            a = FloatVector.broadcast(FLOATS, x[x4 + i]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(FLOATS, x[x5 + i]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
         }
         // Stored inline: vectors passed to a helper C2 does not inline would be boxed (see OuterProduct).
         c00.intoArray(s, 0);
         c01.intoArray(s, LENGTH);
-        c02.intoArray(s, 2 * LENGTH);
-        c03.intoArray(s, 3 * LENGTH);
         c10.intoArray(s, PANEL);
         c11.intoArray(s, PANEL + LENGTH);
-        c12.intoArray(s, PANEL + 2 * LENGTH);
-        c13.intoArray(s, PANEL + 3 * LENGTH);
         c20.intoArray(s, 2 * PANEL);
         c21.intoArray(s, 2 * PANEL + LENGTH);
-        c22.intoArray(s, 2 * PANEL + 2 * LENGTH);
-        c23.intoArray(s, 2 * PANEL + 3 * LENGTH);
         c30.intoArray(s, 3 * PANEL);
         c31.intoArray(s, 3 * PANEL + LENGTH);
-        c32.intoArray(s, 3 * PANEL + 2 * LENGTH);
-        c33.intoArray(s, 3 * PANEL + 3 * LENGTH);
+        c40.intoArray(s, 4 * PANEL);
+        c41.intoArray(s, 4 * PANEL + LENGTH);
+        c50.intoArray(s, 5 * PANEL);
+        c51.intoArray(s, 5 * PANEL + LENGTH);
     }
 
     /**
      * One row of x times {@code steps} steps of the packed panel from {@code base} (decode of one
      * sequence, and the rows left over after the 4-row tiles), added to {@code s[so…so+PANEL)}:
-     * each output summed in the order of {@link #tile4}, from zero in s, also when a product
+     * each output summed in the order of {@link #tile6}, from zero in s, also when a product
      * comes in runs of steps.
      */
     private static void tile1(float[] x, int x0, int steps, float[] panel, int base, float[] s, int so) {
         FloatVector c0 = FloatVector.fromArray(FLOATS, s, so), c1 = FloatVector.fromArray(FLOATS, s, so + LENGTH);
-        FloatVector c2 = FloatVector.fromArray(FLOATS, s, so + 2 * LENGTH);
-        FloatVector c3 = FloatVector.fromArray(FLOATS, s, so + 3 * LENGTH);
         for (int i = 0, p = base; i < steps; i++, p += PANEL) {
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
             c0 = a.fma(FloatVector.fromArray(FLOATS, panel, p), c0);
             c1 = a.fma(FloatVector.fromArray(FLOATS, panel, p + LENGTH), c1);
-            c2 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 2 * LENGTH), c2);
-            c3 = a.fma(FloatVector.fromArray(FLOATS, panel, p + 3 * LENGTH), c3);
         }
         c0.intoArray(s, so);
         c1.intoArray(s, so + LENGTH);
-        c2.intoArray(s, so + 2 * LENGTH);
-        c3.intoArray(s, so + 3 * LENGTH);
     }
 
     /**
@@ -448,20 +445,13 @@ final class Matmul implements WorkerPool.Task {
      */
     private static void tile1(float[] x, int x0, int k, short[] values, int base, float[] s, int so) {
         FloatVector c0 = FloatVector.fromArray(FLOATS, s, so), c1 = FloatVector.fromArray(FLOATS, s, so + LENGTH);
-        FloatVector c2 = FloatVector.fromArray(FLOATS, s, so + 2 * LENGTH);
-        FloatVector c3 = FloatVector.fromArray(FLOATS, s, so + 3 * LENGTH);
         for (int i = 0, p = base; i < k; i++, p += PANEL) {
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
-            IntVector w0 = HalfPanelWeight.pairs(values, p);
-            IntVector w1 = HalfPanelWeight.pairs(values, p + 2 * LENGTH);
-            c0 = a.fma(HalfPanelWeight.low(w0), c0);
-            c1 = a.fma(HalfPanelWeight.high(w0), c1);
-            c2 = a.fma(HalfPanelWeight.low(w1), c2);
-            c3 = a.fma(HalfPanelWeight.high(w1), c3);
+            IntVector w = HalfPanelWeight.pairs(values, p);
+            c0 = a.fma(HalfPanelWeight.low(w), c0);
+            c1 = a.fma(HalfPanelWeight.high(w), c1);
         }
         c0.intoArray(s, so);
         c1.intoArray(s, so + LENGTH);
-        c2.intoArray(s, so + 2 * LENGTH);
-        c3.intoArray(s, so + 3 * LENGTH);
     }
 }

@@ -27,8 +27,8 @@ import java.lang.foreign.MemorySegment;
  */
 record PanelWeight(int rows, int cols, float[] panels) implements Weight {
 
-    /** Weight rows of a panel: one register tile's width of output columns. */
-    static final int WIDTH = 4 * LENGTH;
+    /** Weight rows of a panel: one register tile's width of output columns, two vectors (see {@link Matmul#TILE}). */
+    static final int WIDTH = 2 * LENGTH;
 
     /** Packs a row-major little-endian F32 matrix of {@code rows × cols}. */
     static PanelWeight pack(int rows, int cols, MemorySegment data) {

@@ -132,7 +132,7 @@ public final class VectorBackend implements Backend {
             FloatVector d = FloatVector.fromArray(FLOATS, a, base + c).sub(mean);
             acc = d.fma(d, acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(acc);
         for (; c < dim; c++) {
             float d = a[base + c] - mean;
             sum += d * d;

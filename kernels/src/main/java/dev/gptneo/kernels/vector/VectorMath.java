@@ -4,15 +4,81 @@ import static dev.gptneo.kernels.vector.Lanes.FLOATS;
 import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
-/** Small vector loops over float arrays shared by the kernels; each handles any length. */
+/**
+ * Small vector loops over float arrays shared by the kernels; each handles any length.
+ *
+ * <p>Every result here is the same bits whether C2 has compiled the code or the Vector API's
+ * Java fallback runs it (before compilation, or where C2 gives up): sums of lanes go in a fixed
+ * tree ({@link #sumLanes}), and exp is a polynomial of plain operations ({@link #exp}). The
+ * library's {@code EXP} and {@code TANH} (a math library once compiled, a lane-by-lane
+ * {@code Math} call before) and {@code reduceLanes(ADD)} (a tree once compiled, a loop before)
+ * are not, which made a sequence's logits depend on how warm the JIT was when it ran: alone or
+ * in a batch, they differed by up to 1.4e-4 (BatchForwardTest).
+ */
 final class VectorMath {
 
     private static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
     private static final float GELU_CUBE = 0.044715f * GELU_C;
+    /** Lane i to lane i ^ 2^k, for k from the widest: the steps of {@link #sumLanes}'s tree. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
+    // exp: e^x = 2^n · e^r with n = round(x / ln 2) and |r| ≤ ln 2 / 2 (Cephes' expf).
+    private static final float LOG2E = 1.44269504088896341f;
+    /** ln 2 split in two, so that n · LN2_HI is exact for the n in range. */
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 · 2^23: added and taken away again, it rounds a float to the nearest integer. */
+    private static final float ROUNDING = 12582912f;
+    /** Bounds of x for which 2^n is a normal float. */
+    private static final float EXP_LOW = -87.3f;
+    private static final float EXP_HIGH = 88.0f;
 
     private VectorMath() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        VectorShuffle<Float>[] steps = new VectorShuffle[Integer.numberOfTrailingZeros(LENGTH)];
+        for (int k = 0, offset = LENGTH / 2; offset > 0; k++, offset /= 2) {
+            int step = offset;
+            steps[k] = VectorShuffle.fromOp(FLOATS, i -> i ^ step);
+        }
+        return steps;
+    }
+
+    /** The sum of v's lanes, added in a fixed tree: halves, then quarters, down to lane 0. */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> half : HALVES) {
+            v = v.add(v.rearrange(half));
+        }
+        return v.lane(0);
+    }
+
+    /**
+     * e^v per lane, within 2 ulp of the exact value for v ≥ -87.3 (0 below it; v above 88
+     * is taken as 88): Cephes' {@code expf}, which reduces v to {@code n ln 2 + r} and
+     * evaluates a degree-5 polynomial in r.
+     */
+    static FloatVector exp(FloatVector v) {
+        FloatVector x = v.max(EXP_LOW).min(EXP_HIGH);
+        FloatVector rounded = x.fma(LOG2E, ROUNDING);
+        FloatVector n = rounded.sub(ROUNDING);
+        FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO)); // n · LN2_HI is exact
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, 5.0000001201e-1f));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        // 2^n from the bits of the rounded float: its low mantissa bits hold n + 2^22.
+        FloatVector scale = rounded.reinterpretAsInts()
+                .sub(Float.floatToRawIntBits(ROUNDING) - 127)
+                .lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return y.mul(scale).blend(0f, v.lt(EXP_LOW));
     }
 
     /** {@code a[ao…ao+n) · b[bo…bo+n)}, in four chains. */
@@ -28,7 +94,7 @@ final class VectorMath {
         for (; i + LENGTH <= n; i += LENGTH) {
             c0 = FloatVector.fromArray(FLOATS, a, ao + i).fma(FloatVector.fromArray(FLOATS, b, bo + i), c0);
         }
-        float sum = c0.add(c1).add(c2.add(c3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(c0.add(c1).add(c2.add(c3)));
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -55,7 +121,7 @@ final class VectorMath {
         for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
             acc = acc.add(FloatVector.fromArray(FLOATS, a, ao + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += a[ao + i];
         }
@@ -81,33 +147,37 @@ final class VectorMath {
         FloatVector acc = FloatVector.zero(FLOATS);
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
-            FloatVector e = FloatVector.fromArray(FLOATS, a, ao + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(FLOATS, a, ao + i).sub(max));
             e.intoArray(a, ao + i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            a[ao + i] = (float) Math.exp(a[ao + i] - max);
-            sum += a[ao + i];
+        if (i < n) {
+            VectorMask<Float> m = FLOATS.indexInRange(i, n);
+            FloatVector e = exp(FloatVector.fromArray(FLOATS, a, ao + i, m).sub(max));
+            e.intoArray(a, ao + i, m);
+            acc = acc.add(e, m);
         }
-        return sum;
+        return sumLanes(acc);
     }
 
     /**
-     * In place gelu_new over {@code a[ao…ao+n)}: {@code 0.5·v·(1 + tanh(√(2/π)·(v + 0.044715·v³)))},
-     * with the tanh from the vector math library.
+     * In place gelu_new over {@code a[ao…ao+n)}: {@code 0.5·v·(1 + tanh(z))} with
+     * {@code z = √(2/π)·(v + 0.044715·v³)}, computed as {@code v / (1 + e^(-2z))}, the same
+     * function (0.5·(1 + tanh z) is the logistic function of 2z) with one {@link #exp}.
      */
     static void gelu(float[] a, int ao, int n) {
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
-            FloatVector v = FloatVector.fromArray(FLOATS, a, ao + i);
-            FloatVector inner = v.mul(v).fma(GELU_CUBE, GELU_C).mul(v);
-            FloatVector half = v.mul(0.5f);
-            inner.lanewise(VectorOperators.TANH).fma(half, half).intoArray(a, ao + i);
+            gelu(FloatVector.fromArray(FLOATS, a, ao + i)).intoArray(a, ao + i);
         }
-        for (; i < n; i++) {
-            double v = a[ao + i];
-            a[ao + i] = (float) (0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v))));
+        if (i < n) {
+            VectorMask<Float> m = FLOATS.indexInRange(i, n);
+            gelu(FloatVector.fromArray(FLOATS, a, ao + i, m)).intoArray(a, ao + i, m);
         }
+    }
+
+    private static FloatVector gelu(FloatVector v) {
+        FloatVector z = v.mul(v).fma(GELU_CUBE, GELU_C).mul(v);
+        return v.div(exp(z.mul(-2f)).add(1f));
     }
 }
