@@ -11,8 +11,17 @@ import java.util.function.Function;
  * sequence past its prompt, then prompt chunks, in the order given, with what is left of the
  * token budget. A step therefore never exceeds {@code maxBatchTokens} rows, and a long prompt
  * delays the running streams by at most one chunk per step instead of its whole length.
+ *
+ * <p>While streams decode, a step's prompt rows are also held to half its decode rows, or to
+ * what fills the step to {@link #STEP_ROWS_FLOOR} rows if that is more: with many streams a step
+ * is bound by its FMAs, so each prompt row lengthens it, and every running stream waits for the
+ * longest steps (its p99 inter-token gap). Prompts are then spread over more steps at the same
+ * total cost; with no stream decoding, a prompt takes the whole budget.
  */
 final class StepPlanner {
+
+    /** Rows a step may always fill with prompt rows: with few streams, a step costs about the same whether it has one row or a few. */
+    static final int STEP_ROWS_FLOOR = 16;
 
     /**
      * One sequence's part of a step: its cache, the ids to run on it, and whether the logits of
@@ -38,6 +47,10 @@ final class StepPlanner {
                 step.add(new Entry<>(owner, g.cache(), g.nextInput(1), true));
                 budget--;
             }
+        }
+        int decodeRows = step.size();
+        if (decodeRows > 0) {
+            budget = Math.min(budget, Math.max(STEP_ROWS_FLOOR - decodeRows, decodeRows / 2));
         }
         for (S owner : runnable) {
             if (budget <= 0) {
