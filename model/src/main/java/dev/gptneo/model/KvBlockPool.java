@@ -121,9 +121,8 @@ public final class KvBlockPool implements AutoCloseable {
      * yet); the caller has checked that one is free. The block after {@code after} when it is
      * free, else the middle of the longest run of free blocks, so that tables growing side by
      * side (a batch's sequences, a sequence's global and local tables) each keep room to grow
-     * into: attention reads a table's blocks that follow one another as one stream, where
-     * scattered 4 KB runs of a head read at a fraction of the bandwidth (each a new page for
-     * the prefetchers).
+     * into: attention reads a table's blocks that follow one another as one stream, and took
+     * 1.5 times as long over tables scattered a block at a time (docs/performance.md).
      */
     int take(int after) {
         if (used == blocks) {

@@ -12,11 +12,13 @@ import java.util.function.Function;
  * token budget. A step therefore never exceeds {@code maxBatchTokens} rows, and a long prompt
  * delays the running streams by at most one chunk per step instead of its whole length.
  *
- * <p>While streams decode, a step's prompt rows are also held to half its decode rows, or to
- * what fills the step to {@link #STEP_ROWS_FLOOR} rows if that is more: with many streams a step
- * is bound by its FMAs, so each prompt row lengthens it, and every running stream waits for the
- * longest steps (its p99 inter-token gap). Prompts are then spread over more steps at the same
- * total cost; with no stream decoding, a prompt takes the whole budget.
+ * <p>While streams decode, a step's prompt rows are also held to its decode rows, or to what
+ * fills the step to {@link #STEP_ROWS_FLOOR} rows if that is more: with many streams a step is
+ * bound by its FMAs, so each prompt row lengthens it, and every running stream waits for the
+ * longest steps (its p99 inter-token gap), which this keeps within about twice a decode step.
+ * Half the decode rows bounded the gaps a little more but held newcomers in their prompts so
+ * long that fewer streams decoded (docs/performance.md); with no stream decoding, a prompt takes
+ * the whole budget.
  */
 final class StepPlanner {
 
@@ -50,7 +52,7 @@ final class StepPlanner {
         }
         int decodeRows = step.size();
         if (decodeRows > 0) {
-            budget = Math.min(budget, Math.max(STEP_ROWS_FLOOR - decodeRows, decodeRows / 2));
+            budget = Math.min(budget, Math.max(STEP_ROWS_FLOOR - decodeRows, decodeRows));
         }
         for (S owner : runnable) {
             if (budget <= 0) {

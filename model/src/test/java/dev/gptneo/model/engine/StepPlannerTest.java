@@ -81,16 +81,16 @@ class StepPlannerTest {
     }
 
     @Test
-    void whileStreamsDecodeAStepsPromptRowsAreHalfItsDecodeRowsOrFillItToTheFloor() {
-        for (int streams : new int[] {4, 16}) {
-            List<Generation> decoding = IntStream.range(0, streams).mapToObj(i -> generation(2)).toList();
+    void whileStreamsDecodeAStepsPromptRowsAreAtMostItsDecodeRowsOrFillItToTheFloor() {
+        for (int streams : new int[] {4, 16, 40}) {
+            List<Generation> decoding = IntStream.range(0, streams).mapToObj(i -> generation(1)).toList();
             run(StepPlanner.plan(decoding, Function.identity(), 64)); // no stream decodes yet: every prompt at once
             decoding.forEach(g -> assertFalse(g.inPrompt()));
-            Generation longPrompt = generation(60);
+            Generation longPrompt = generation(90);
             List<Generation> all = new java.util.ArrayList<>(decoding);
             all.add(longPrompt);
             List<StepPlanner.Entry<Generation>> step = StepPlanner.plan(all, Function.identity(), 64);
-            int expected = Math.max(StepPlanner.STEP_ROWS_FLOOR - streams, streams / 2);
+            int expected = Math.min(64 - streams, Math.max(StepPlanner.STEP_ROWS_FLOOR - streams, streams));
             assertEquals(streams + 1, step.size());
             assertSame(longPrompt, step.getLast().owner());
             assertEquals(expected, step.getLast().ids().length, streams + " streams decoding");
