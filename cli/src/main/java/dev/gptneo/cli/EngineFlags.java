@@ -22,8 +22,9 @@ final class EngineFlags {
     int maxQueued = ServerConfig.DEFAULT_MAX_QUEUED;
 
     @Option(names = "--max-batch-tokens", paramLabel = "N",
-            description = "token rows per engine step, decode first, then prompt chunks: bounds the gap between a "
-                    + "stream's tokens while long prompts are read; at least --max-concurrent (default: ${DEFAULT-VALUE})")
+            description = "token rows per engine step, decode first, then prompt chunks (while streams decode, no more "
+                    + "prompt rows than decode rows, or 16 rows a step): bounds the gap between a stream's tokens "
+                    + "while prompts are read; at least --max-concurrent (default: ${DEFAULT-VALUE})")
     int maxBatchTokens = ServerConfig.DEFAULT_MAX_BATCH_TOKENS;
 
     @Option(names = "--kv-cache-mb", paramLabel = "N",

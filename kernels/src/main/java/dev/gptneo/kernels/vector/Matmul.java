@@ -15,8 +15,8 @@ import jdk.incubator.vector.IntVector;
  * <p>F32 matrices are {@link PanelWeight}s, packed at load as BLAS packs a panel: {@link #PANEL}
  * weight rows, transposed so that step i of the inner loop reads the panel's i-th column as
  * consecutive vectors. A 6 × 2 register tile multiplies six rows of x at a time by a panel as
- * outer products ({@link OuterProduct} explains why outer products), one row of x a 1 × 2 tile; so from one
- * row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
+ * outer products (why outer products: {@link OuterProduct}), one row of x a 1 × 2 tile; so from
+ * one row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
  *
