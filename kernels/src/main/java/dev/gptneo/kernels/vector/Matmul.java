@@ -22,7 +22,7 @@ import jdk.incubator.vector.IntVector;
  *
  * <p>BF16 and F16 matrices are packed at load into the same panels at 16 bits
  * ({@link HalfPanelWeight}): each panel is widened into floats in cache, then multiplied by the
- * same tiles; BF16 at fewer rows than a tile is widened in registers by a copy of the one-row
+ * same tiles; BF16 at fewer rows than {@link #MIN_TILE_ROWS} is widened in registers by a copy of the one-row
  * tile, as a store and a reload per weight slowed decode. Each output is summed in the same
  * order either way, so these formats are batch invariant too, and read two bytes a weight.
  *
@@ -313,7 +313,7 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * Fewer rows than a tile (decode) times a 16-bit panel, without widening all of it first: a
+     * Fewer rows than {@link #MIN_TILE_ROWS} (decode) times a 16-bit panel, without widening all of it first: a
      * store and a reload per weight, from L2 when k is 3072, slowed decode. BF16 is widened in
      * registers; F16, which the Vector API cannot widen, {@link #RUN_STEPS} steps at a time
      * into a buffer that stays in L1, the rows' sums carried in {@code sums} from run to run.
