@@ -109,6 +109,24 @@ public interface Backend extends AutoCloseable {
      */
     void cacheWrite(Tensor k, Tensor v, List<BatchSequence> sequences, int heads);
 
+    /**
+     * {@code log Σ exp(values[i])}, computed stably: the normalizer of a token's logprob, over a
+     * row of logits already read back to the host. The engine runs it for every sequence of a
+     * step while the step's other work waits, so a backend with faster host loops overrides
+     * this scalar loop in double.
+     */
+    default double logSumExp(float[] values) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : values) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : values) {
+            sum += Math.exp(v - max);
+        }
+        return max + Math.log(sum);
+    }
+
     /** Copies {@code count} rows from {@code src} (starting at {@code srcRow}) into {@code dst}. */
     void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count);
 

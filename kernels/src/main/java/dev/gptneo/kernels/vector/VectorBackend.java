@@ -207,6 +207,11 @@ public final class VectorBackend implements Backend {
     }
 
     @Override
+    public double logSumExp(float[] values) {
+        return VectorMath.logSumExp(values);
+    }
+
+    @Override
     public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
         HeapRows.copyRows(floats(src), srcRow, floats(dst), dstRow, count, src.cols());
     }

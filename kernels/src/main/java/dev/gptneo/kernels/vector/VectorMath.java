@@ -35,6 +35,8 @@ final class VectorMath {
     /** Bounds of x for which 2^n is a normal float. */
     private static final float EXP_LOW = -87.3f;
     private static final float EXP_HIGH = 88.0f;
+    /** Elements whose exps {@link #logSumExp} adds in float before adding them to its double sum. */
+    private static final int SUM_BLOCK = 1024;
 
     private VectorMath() {
     }
@@ -158,6 +160,33 @@ final class VectorMath {
             acc = acc.add(e, m);
         }
         return sumLanes(acc);
+    }
+
+    /**
+     * {@code log Σ e^a[i]} over all of {@code a}, stably: the exps of each block of
+     * {@link #SUM_BLOCK} are summed in float lanes, the blocks' sums in double, so that a
+     * vocabulary's 50k terms lose no more than float64's sum of them would in a float result.
+     */
+    static double logSumExp(float[] a) {
+        float max = max(a, 0, a.length);
+        if (max == Float.NEGATIVE_INFINITY) {
+            return max; // nothing has any probability
+        }
+        double sum = 0;
+        for (int from = 0; from < a.length; from += SUM_BLOCK) {
+            int n = Math.min(SUM_BLOCK, a.length - from);
+            FloatVector acc = FloatVector.zero(FLOATS);
+            int i = 0;
+            for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
+                acc = acc.add(exp(FloatVector.fromArray(FLOATS, a, from + i).sub(max)));
+            }
+            if (i < n) {
+                VectorMask<Float> m = FLOATS.indexInRange(i, n);
+                acc = acc.add(exp(FloatVector.fromArray(FLOATS, a, from + i, m).sub(max)), m);
+            }
+            sum += sumLanes(acc);
+        }
+        return max + Math.log(sum);
     }
 
     /**

@@ -5,10 +5,13 @@ import static dev.gptneo.kernels.vector.Lanes.LENGTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
-/** The vector backend's own exp, gelu_new and lane sums against {@code Math} in double precision. */
+/** The vector backend's own exp, gelu_new, log-sum-exp and lane sums against {@code Math} in double precision. */
 class VectorMathTest {
 
     @Test
@@ -50,6 +53,23 @@ class VectorMathTest {
         for (int i = 0; i < n; i++) {
             assertEquals(expected[i], a[i], 1e-6f * Math.max(1f, Math.abs(expected[i])), "gelu at " + i);
         }
+    }
+
+    @Test
+    void logSumExpOfAVocabularyRowMatchesFloat64WithPaddingAndATail() {
+        // GPT-2's 50257 logits (not a whole number of vectors), spread as a model's are, and a
+        // padded vocabulary's extra rows, which the engine sets to -inf.
+        float[] logits = new float[50304];
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 50257; i++) {
+            logits[i] = (float) (random.nextGaussian() * 4 - 30);
+        }
+        Arrays.fill(logits, 50257, logits.length, Float.NEGATIVE_INFINITY);
+        // In double, exp(v) of these logits needs no shift to stay in range.
+        double expected = Math.log(IntStream.range(0, logits.length)
+                .mapToDouble(i -> Math.exp(logits[i])).sum());
+        assertEquals(expected, VectorMath.logSumExp(logits), 1e-6 * Math.abs(expected));
+        assertEquals(Float.NEGATIVE_INFINITY, VectorMath.logSumExp(new float[] {Float.NEGATIVE_INFINITY}));
     }
 
     @Test

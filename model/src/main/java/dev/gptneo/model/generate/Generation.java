@@ -273,7 +273,7 @@ public final class Generation implements AutoCloseable {
     }
 
     private GeneratedToken describe(int id) {
-        double logSum = LogProbs.logSumExp(raw);
+        double logSum = model.backend().logSumExp(raw);
         List<GeneratedToken.Alternative> top = new ArrayList<>(params.topLogprobs());
         for (int alt : LogProbs.topIds(raw, params.topLogprobs())) {
             top.add(new GeneratedToken.Alternative(alt, tokenizer.decode(new int[] {alt}), (float) (raw[alt] - logSum)));

@@ -1,22 +1,9 @@
 package dev.gptneo.model.generate;
 
-/** Log-probabilities from raw logits: log-softmax without materialising the distribution. */
+/** The most likely tokens of raw logits, for their log-probabilities (normalized by {@code Backend.logSumExp}). */
 final class LogProbs {
 
     private LogProbs() {
-    }
-
-    /** log Σ exp(x), stable. */
-    static double logSumExp(float[] logits) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
-        }
-        return max + Math.log(sum);
     }
 
     /** The ids of the {@code n} largest logits, largest first (n is small: a simple insertion). */
