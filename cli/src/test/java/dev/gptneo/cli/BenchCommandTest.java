@@ -28,7 +28,8 @@ class BenchCommandTest {
     @Test
     void jsonReportsSpeedsLimitsAndRatios() {
         int status = run("bench", "--model", FIXTURE.toString(), "--backend", "vector", "--dtype", "q8",
-                "--threads", "2", "--prompt-tokens", "16", "--new-tokens", "4", "--limits-buffer-mb", "16", "--json");
+                "--threads", "2", "--prompt-tokens", "16", "--new-tokens", "4", "--limits-buffer-mb", "16", "--batch", "3",
+                "--json");
         assertEquals(0, status, err.toString());
         JsonObject json = JsonParser.parseString(out.toString(StandardCharsets.UTF_8)).getAsJsonObject();
         assertEquals("vector", json.get("backend").getAsString());
@@ -52,6 +53,13 @@ class BenchCommandTest {
                 json.get("decode_weight_bandwidth_ratio").getAsDouble(), 1e-9 * decodeGBs, json.toString());
         assertEquals(decodeGBs / json.get("bandwidth_peak_gb_s").getAsDouble(),
                 json.get("decode_peak_bandwidth_ratio").getAsDouble(), 1e-9 * decodeGBs, json.toString());
+        // A batched step's floors: the weights once at the bandwidth, its FLOPs (the step's FLOP/s
+        // over the peak, times the step) at the FMA peak.
+        assertEquals(3, json.get("batch_sequences").getAsInt());
+        assertEquals(weightBytes / 1e6 / json.get("bandwidth_gb_s").getAsDouble(),
+                json.get("batch_weights_floor_ms").getAsDouble(), 1e-9, json.toString());
+        assertEquals(json.get("batch_fma_ratio").getAsDouble() * json.get("batch_step_ms").getAsDouble(),
+                json.get("batch_fma_floor_ms").getAsDouble(), 1e-9, json.toString());
     }
 
     @Test

@@ -43,6 +43,20 @@ public record BenchmarkResult(String backend, DType dtype, int threads, int prom
         return prefillFlops / (promptTokens / prefillTokensPerSecond) / peak.fmaFlops();
     }
 
+    /**
+     * A batched step's two floors: reading the weights once at the bandwidth measured while
+     * decoding, and its products at the FMA peak (seconds). A step near their sum does not overlap
+     * the two; near the larger one, it does.
+     */
+    public double batchWeightsFloorSeconds() {
+        return weightBytesPerToken / decodeBandwidth;
+    }
+
+    /** See {@link #batchWeightsFloorSeconds}. */
+    public double batchFmaFloorSeconds() {
+        return batched.flopsPerStep() / peak.fmaFlops();
+    }
+
     public String toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("backend", backend);
@@ -68,6 +82,8 @@ public record BenchmarkResult(String backend, DType dtype, int threads, int prom
             o.addProperty("batch_decode_tokens_per_s", batched.tokensPerSecond());
             o.addProperty("batch_step_ms", batched.stepSeconds() * 1e3);
             o.addProperty("batch_fma_ratio", batched.fmaRatio(peak.fmaFlops()));
+            o.addProperty("batch_weights_floor_ms", batchWeightsFloorSeconds() * 1e3);
+            o.addProperty("batch_fma_floor_ms", batchFmaFloorSeconds() * 1e3);
         }
         return new GsonBuilder().create().toJson(o);
     }
@@ -92,8 +108,10 @@ public record BenchmarkResult(String backend, DType dtype, int threads, int prom
         return text + String.format(Locale.ROOT, """
 
                 batched decode: %d sequences, %.1f tokens/s together (%.2f× one sequence), %.1f ms a step,
-                         %.1f GFLOP/s = %.2f of FMA peak""",
+                         %.1f GFLOP/s = %.2f of FMA peak; a step's floors: %.1f ms reading the weights
+                         at the read bandwidth, %.1f ms of FMAs at the peak""",
                 batched.sequences(), batched.tokensPerSecond(), batched.tokensPerSecond() / decodeTokensPerSecond,
-                batched.stepSeconds() * 1e3, batched.fmaRatio(1e9), batched.fmaRatio(peak.fmaFlops()));
+                batched.stepSeconds() * 1e3, batched.fmaRatio(1e9), batched.fmaRatio(peak.fmaFlops()),
+                batchWeightsFloorSeconds() * 1e3, batchFmaFloorSeconds() * 1e3);
     }
 }
