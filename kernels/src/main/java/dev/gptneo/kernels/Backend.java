@@ -120,6 +120,9 @@ public interface Backend extends AutoCloseable {
         for (float v : values) {
             max = Math.max(max, v);
         }
+        if (max == Float.NEGATIVE_INFINITY) {
+            return max; // nothing has any probability
+        }
         double sum = 0;
         for (float v : values) {
             sum += Math.exp(v - max);

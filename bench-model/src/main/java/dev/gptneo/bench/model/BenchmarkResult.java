@@ -44,9 +44,9 @@ public record BenchmarkResult(String backend, DType dtype, int threads, int prom
     }
 
     /**
-     * A batched step's two floors: reading the weights once at the bandwidth measured while
-     * decoding, and its products at the FMA peak (seconds). A step near their sum does not overlap
-     * the two; near the larger one, it does.
+     * A batched step's two floors, for a run with {@link #batched}: reading the weights once at
+     * the bandwidth measured while decoding, and its products at the FMA peak (seconds). A step
+     * near their sum does not overlap the two; near the larger one, it does.
      */
     public double batchWeightsFloorSeconds() {
         return weightBytesPerToken / decodeBandwidth;
