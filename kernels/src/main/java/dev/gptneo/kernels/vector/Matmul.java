@@ -50,12 +50,20 @@ final class Matmul implements WorkerPool.Task {
     /**
      * Rows of x per register tile: its twelve sums (six rows by a panel's two vectors), the two
      * weight vectors and a broadcast fill AVX2's sixteen vector registers, where a 4 × 4 tile
-     * spilled (BLIS's 6 × 16 for the same reason). A 4-row remainder still runs as a tile, its
-     * missing rows repeating its last; fewer rows run one at a time, which is faster than a tile.
+     * spilled (BLIS's 6 × 16 for the same reason). A remainder of {@link #MIN_REMAINDER_ROWS} or
+     * more rows still runs as a tile, its missing rows repeating its last; a product of fewer rows
+     * than {@link #MIN_TILE_ROWS} (decode, bound by reading the weights) runs one row at a time,
+     * which is faster than a tile there.
      */
     static final int TILE = 6;
     /** The fewest rows of x that {@link #tile6} multiplies faster than {@link #tile1} one row at a time. */
     private static final int MIN_TILE_ROWS = 4;
+    /**
+     * The fewest rows left over after the full tiles of a product of at least
+     * {@link #MIN_TILE_ROWS} rows that still run as a tile: one at a time, each row would take a
+     * step per FMA latency, where the rows' weights are in cache and a tile is bound by its FMAs.
+     */
+    private static final int MIN_REMAINDER_ROWS = 2;
     /** Weight rows (= output columns) per group that a streamed call's chunks count in: {@link StreamedWeight#dotRows4}'s rows of x. */
     static final int GROUP = 4;
     /**
@@ -274,21 +282,17 @@ final class Matmul implements WorkerPool.Task {
         int n = w.rows();
         int valid = Math.min(PANEL, n - j0);
         float[] panel;
-        int base;
         if (w instanceof PanelWeight packedWeight) {
-            panel = packedWeight.panels();
-            base = PanelWeight.offset(j0 / PANEL, k);
+            panel = packedWeight.panels()[j0 / PANEL];
         } else if (w instanceof HalfPanelWeight half && rowTo - rowFrom < MIN_TILE_ROWS) {
             fewRows(worker, half, j0, rowFrom, rowTo, out);
             return;
         } else if (w instanceof HalfPanelWeight half) {
             panel = buffer(packed, worker, PANEL * k);
-            base = 0;
             half.widen(j0 / PANEL, 0, k, panel);
         } else {
             float[] rowMajor = buffer(widened, worker, PANEL * k);
             panel = buffer(packed, worker, PANEL * k);
-            base = 0;
             w.decodeRows(j0, valid, rowMajor, 0);
             // Columns of a last panel past n keep stale floats: their results are never stored.
             for (int c = 0; c < valid; c++) {
@@ -299,14 +303,15 @@ final class Matmul implements WorkerPool.Task {
         }
         float[] s = sums[worker];
         int r = rowFrom;
-        for (; r + MIN_TILE_ROWS <= rowTo; r += TILE) {
+        int minTile = rowTo - rowFrom >= MIN_TILE_ROWS ? MIN_REMAINDER_ROWS : MIN_TILE_ROWS;
+        for (; r + minTile <= rowTo; r += TILE) {
             int count = Math.min(TILE, rowTo - r);
-            tile6(x, r * k, count, k, panel, base, s);
+            tile6(x, r * k, count, k, panel, s);
             store(s, count, r, j0, valid, out, n);
         }
         for (; r < rowTo; r++) {
             Arrays.fill(s, 0, PANEL, 0f);
-            tile1(x, r * k, k, panel, base, s, 0);
+            tile1(x, r * k, k, panel, s, 0);
             store(s, 1, r, j0, valid, out, n);
         }
         applyGelu(out, n, rowFrom, rowTo, j0, valid);
@@ -333,7 +338,7 @@ final class Matmul implements WorkerPool.Task {
                 int steps = Math.min(RUN_STEPS, k - i);
                 half.widen(j0 / PANEL, i, steps, run);
                 for (int r = 0; r < count; r++) {
-                    tile1(x, (rowFrom + r) * k + i, steps, run, 0, s, r * PANEL);
+                    tile1(x, (rowFrom + r) * k + i, steps, run, s, r * PANEL);
                 }
             }
         }
@@ -376,16 +381,16 @@ final class Matmul implements WorkerPool.Task {
 
     /**
      * Up to {@link #TILE} rows of x (from x0, stride k; {@code count} of them, the missing ones
-     * repeating the last, whose sums are not stored) times the packed panel at {@code base}: at
-     * step i, the two vectors of the panel's column i, each multiplied by the rows' element i.
+     * repeating the last, whose sums are not stored) times a packed panel: at step i, the two
+     * vectors of the panel's column i, each multiplied by the rows' element i.
      */
-    private static void tile6(float[] x, int x0, int count, int k, float[] panel, int base, float[] s) {
+    private static void tile6(float[] x, int x0, int count, int k, float[] panel, float[] s) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         int last = count - 1;
         int x1 = x0 + Math.min(1, last) * k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + Math.min(3, last) * k;
         int x4 = x0 + Math.min(4, last) * k, x5 = x0 + Math.min(5, last) * k;
-        for (int i = 0, p = base; i < k; i++, p += PANEL) {
+        for (int i = 0, p = 0; i < k; i++, p += PANEL) {
             FloatVector b0 = FloatVector.fromArray(FLOATS, panel, p);
             FloatVector b1 = FloatVector.fromArray(FLOATS, panel, p + LENGTH);
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
@@ -423,14 +428,14 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * One row of x times {@code steps} steps of the packed panel from {@code base} (decode of one
-     * sequence, and the rows left over after the 4-row tiles), added to {@code s[so…so+PANEL)}:
+     * One row of x times the first {@code steps} steps of a packed panel (decode of one sequence,
+     * and a row left over after the tiles), added to {@code s[so…so+PANEL)}:
      * each output summed in the order of {@link #tile6}, from zero in s, also when a product
      * comes in runs of steps.
      */
-    private static void tile1(float[] x, int x0, int steps, float[] panel, int base, float[] s, int so) {
+    private static void tile1(float[] x, int x0, int steps, float[] panel, float[] s, int so) {
         FloatVector c0 = FloatVector.fromArray(FLOATS, s, so), c1 = FloatVector.fromArray(FLOATS, s, so + LENGTH);
-        for (int i = 0, p = base; i < steps; i++, p += PANEL) {
+        for (int i = 0, p = 0; i < steps; i++, p += PANEL) {
             FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
             c0 = a.fma(FloatVector.fromArray(FLOATS, panel, p), c0);
             c1 = a.fma(FloatVector.fromArray(FLOATS, panel, p + LENGTH), c1);

@@ -19,42 +19,46 @@ import java.lang.foreign.MemorySegment;
  *       a sequence's logits are the same alone or in any batch (batch invariance).
  * </ul>
  *
- * <p>The packed copy is the same size as the checkpoint's tensor, on the heap; the mapped file's
- * pages are read once, while packing. The last panel is padded with zero rows.
+ * <p>Each panel is an array of its own, so that a tile indexes its panel from zero: with panels
+ * at an offset into one array, C2 kept the array and the offset on the stack and added them at
+ * every step of the tile's loop (docs/performance-notes.md). The packed copy is the same size
+ * as the checkpoint's tensor, on the heap; the mapped file's pages are read once, while packing.
+ * The last panel is padded with zero rows.
  *
- * @param panels {@code panelCount() × cols × WIDTH} floats: panel p's column i (weight element
- *     {@code (p * WIDTH + c, i)} for c in 0…WIDTH-1) at {@code (p * cols + i) * WIDTH}
+ * @param panels {@code panelCount()} arrays of {@code cols × WIDTH} floats: panel p's column i
+ *     (weight element {@code (p * WIDTH + c, i)} for c in 0…WIDTH-1) at {@code i * WIDTH}
  */
-record PanelWeight(int rows, int cols, float[] panels) implements Weight {
+record PanelWeight(int rows, int cols, float[][] panels) implements Weight {
 
     /** Weight rows of a panel: one register tile's width of output columns, two vectors (see {@link Matmul#TILE}). */
     static final int WIDTH = 2 * LENGTH;
 
     /** Packs a row-major little-endian F32 matrix of {@code rows × cols}. */
     static PanelWeight pack(int rows, int cols, MemorySegment data) {
-        float[] panels = new float[Math.multiplyExact(Math.ceilDiv(rows, WIDTH) * WIDTH, cols)];
+        float[][] panels = new float[Math.ceilDiv(rows, WIDTH)][Math.multiplyExact(cols, WIDTH)];
         float[] row = new float[cols];
         for (int j = 0; j < rows; j++) {
             MemorySegment.copy(data, F32_LE, (long) j * cols * Float.BYTES, row, 0, cols);
-            for (int i = 0, to = index(j, 0, cols); i < cols; i++, to += WIDTH) {
-                panels[to] = row[i];
+            float[] panel = panels[j / WIDTH];
+            for (int i = 0, to = j % WIDTH; i < cols; i++, to += WIDTH) {
+                panel[to] = row[i];
             }
         }
         return new PanelWeight(rows, cols, panels);
     }
 
-    /** Where panel {@code p} starts in {@link #panels}. */
+    /** Where panel {@code p} starts in a run of panels laid end to end (a {@link HalfPanelWeight}'s). */
     static int offset(int panel, int cols) {
         return panel * cols * WIDTH;
     }
 
-    /** Where weight element {@code (j, i)} lies in the panels: column i of panel j / WIDTH, lane j % WIDTH. */
+    /** Where weight element {@code (j, i)} lies in a run of panels end to end: column i of panel j / WIDTH, lane j % WIDTH. */
     static int index(int j, int i, int cols) {
         return offset(j / WIDTH, cols) + i * WIDTH + j % WIDTH;
     }
 
     int panelCount() {
-        return Math.ceilDiv(rows, WIDTH);
+        return panels.length;
     }
 
     @Override
@@ -67,8 +71,9 @@ record PanelWeight(int rows, int cols, float[] panels) implements Weight {
     public void decodeRows(int first, int count, float[] dst, int offset) {
         for (int j = first; j < first + count; j++) {
             int o = offset + (j - first) * cols;
-            for (int i = 0, from = index(j, 0, cols); i < cols; i++, from += WIDTH) {
-                dst[o + i] = panels[from];
+            float[] panel = panels[j / WIDTH];
+            for (int i = 0, from = j % WIDTH; i < cols; i++, from += WIDTH) {
+                dst[o + i] = panel[from];
             }
         }
     }

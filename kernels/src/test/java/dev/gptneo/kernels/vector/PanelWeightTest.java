@@ -23,12 +23,11 @@ class PanelWeightTest {
             }
             PanelWeight w = PanelWeight.pack(rows, cols, data);
             assertEquals(2, w.panelCount());
-            assertEquals(2 * PanelWeight.WIDTH * cols, w.panels().length);
+            assertEquals(PanelWeight.WIDTH * cols, w.panels()[1].length);
             // Panel 1, column 2, lane 3: weight row WIDTH + 3, element 2.
-            assertEquals(100 * (PanelWeight.WIDTH + 3) + 2,
-                    w.panels()[PanelWeight.offset(1, cols) + 2 * PanelWeight.WIDTH + 3]);
+            assertEquals(100 * (PanelWeight.WIDTH + 3) + 2, w.panels()[1][2 * PanelWeight.WIDTH + 3]);
             // Lanes past the last row are zero.
-            assertEquals(0, w.panels()[PanelWeight.offset(1, cols) + 5]);
+            assertEquals(0, w.panels()[1][5]);
             float[] two = new float[2 * cols];
             w.decodeRows(PanelWeight.WIDTH - 1, 2, two, 0);
             float last = 100 * (PanelWeight.WIDTH - 1);
