@@ -50,10 +50,15 @@ record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implemen
         return new HalfPanelWeight(dtype, rows, cols, panels);
     }
 
+    /** Where panel {@code p} starts in {@link #panels}, the panels laid end to end. */
+    static int offset(int panel, int cols) {
+        return panel * cols * PanelWeight.WIDTH;
+    }
+
     /** Where weight row j's element 0 lies in the panels; element i is {@code i × WIDTH} further. */
     private static int index(DType dtype, int j, int cols) {
         int lane = j % PanelWeight.WIDTH;
-        return PanelWeight.index(j, 0, cols) - lane + (dtype == DType.BF16 ? slot(lane) : lane);
+        return offset(j / PanelWeight.WIDTH, cols) + (dtype == DType.BF16 ? slot(lane) : lane);
     }
 
     /** A BF16 step's position of panel column c: per pair of float vectors, their columns interleaved. */
@@ -69,7 +74,7 @@ record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implemen
      * which C2 compiles to the hardware's conversion ({@code vcvtph2ps}) where the Vector API has none.
      */
     void widen(int p, int step, int steps, float[] dst) {
-        int from = PanelWeight.offset(p, cols) + step * PanelWeight.WIDTH;
+        int from = offset(p, cols) + step * PanelWeight.WIDTH;
         int n = steps * PanelWeight.WIDTH;
         if (dtype == DType.F16) {
             for (int i = 0; i < n; i++) {

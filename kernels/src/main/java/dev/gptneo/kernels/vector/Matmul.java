@@ -330,7 +330,7 @@ final class Matmul implements WorkerPool.Task {
         Arrays.fill(s, 0, count * PANEL, 0f);
         if (half.dtype() == DType.BF16) {
             for (int r = 0; r < count; r++) {
-                tile1(x, (rowFrom + r) * k, k, half.panels(), PanelWeight.offset(j0 / PANEL, k), s, r * PANEL);
+                tile1(x, (rowFrom + r) * k, k, half.panels(), HalfPanelWeight.offset(j0 / PANEL, k), s, r * PANEL);
             }
         } else {
             float[] run = buffer(packed, worker, RUN_STEPS * PANEL);

@@ -47,16 +47,6 @@ record PanelWeight(int rows, int cols, float[][] panels) implements Weight {
         return new PanelWeight(rows, cols, panels);
     }
 
-    /** Where panel {@code p} starts in a run of panels laid end to end (a {@link HalfPanelWeight}'s). */
-    static int offset(int panel, int cols) {
-        return panel * cols * WIDTH;
-    }
-
-    /** Where weight element {@code (j, i)} lies in a run of panels end to end: column i of panel j / WIDTH, lane j % WIDTH. */
-    static int index(int j, int i, int cols) {
-        return offset(j / WIDTH, cols) + i * WIDTH + j % WIDTH;
-    }
-
     int panelCount() {
         return panels.length;
     }
