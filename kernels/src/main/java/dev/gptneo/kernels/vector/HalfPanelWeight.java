@@ -22,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * values holds column {@code j} in the low half of lane j and column {@code j + LENGTH} in the
  * high half; a shift gives the first {@code LENGTH} columns as floats, a mask the next.
  *
- * @param panels {@code ceil(rows / WIDTH) × cols × WIDTH} 16-bit values, laid out as
- *     PanelWeight's floats (BF16: each step's values in {@link #slot} order)
+ * @param panels {@code ceil(rows / WIDTH) × cols × WIDTH} 16-bit values: the panels end to end
+ *     (panel p from {@link #offset}), each laid out as a PanelWeight panel's floats (BF16: each
+ *     step's values in {@link #slot} order)
  */
 record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implements Weight {
 
