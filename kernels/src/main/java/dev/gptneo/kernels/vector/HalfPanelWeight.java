@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  *     (panel p from {@link #offset}), each laid out as a PanelWeight panel's floats (BF16: each
  *     step's values in {@link #slot} order)
  */
-record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implements Weight {
+record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implements NarrowPanelWeight {
 
     private static final int HIGH_HALF = 0xFFFF0000;
     /** Shorts as many as a float vector has bytes ÷ 2: one load gives {@link Lanes#LENGTH} pairs. */
@@ -70,11 +70,11 @@ record HalfPanelWeight(DType dtype, int rows, int cols, short[] panels) implemen
     }
 
     /**
-     * Widens steps {@code step…step+steps-1} of panel {@code p} ({@code WIDTH} values each) into
-     * {@code dst} from 0, in F32's panel layout. F16 by a plain loop of {@code Float.float16ToFloat},
-     * which C2 compiles to the hardware's conversion ({@code vcvtph2ps}) where the Vector API has none.
+     * F16 by a plain loop of {@code Float.float16ToFloat}, which C2 compiles to the hardware's
+     * conversion ({@code vcvtph2ps}) where the Vector API has none.
      */
-    void widen(int p, int step, int steps, float[] dst) {
+    @Override
+    public void widen(int p, int step, int steps, float[] dst) {
         int from = offset(p, cols) + step * PanelWeight.WIDTH;
         int n = steps * PanelWeight.WIDTH;
         if (dtype == DType.F16) {

@@ -20,30 +20,25 @@ import jdk.incubator.vector.IntVector;
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
  *
- * <p>BF16 and F16 matrices are packed at load into the same panels at 16 bits
- * ({@link HalfPanelWeight}): each panel is widened into floats in cache, then multiplied by the
- * same tiles; BF16 at fewer rows than {@link #MIN_TILE_ROWS} is widened in registers by a copy of the one-row
- * tile, as a store and a reload per weight slowed decode. Each output is summed in the same
- * order either way, so these formats are batch invariant too, and read two bytes a weight.
+ * <p>BF16, F16 and Q8_0 matrices are packed at load into the same panels at 16 or 8 bits
+ * ({@link NarrowPanelWeight}): each panel is widened into floats in cache, then multiplied by the
+ * same tiles. In decode, BF16 and Q8_0 are widened in registers once for up to
+ * {@link #REGISTER_ROWS} rows of x, and F16 at fewer than {@link #MIN_TILE_ROWS} rows a run of
+ * {@link #RUN_STEPS} steps at a time into a buffer that stays in L1: a store and a reload per
+ * weight slowed decode. Each output is
+ * summed in the same order either way, so these formats are batch invariant too, and decode
+ * reads two bytes a weight, or one and a scale per block.
  *
- * <p>Q8_0 ({@link StreamedWeight}) keeps its blocks as quantized, since at decode the bytes read
- * bound the step. With up to {@link #STREAMED_ROWS} rows of x work is
- * split over groups of weight rows (= output columns) in contiguous chunks, so every weight byte
- * is read from memory by one thread, once per call; each row is multiplied straight from storage
- * against one, two or four rows of x at once ({@link StreamedWeight#dotRows},
- * {@link StreamedWeight#dotRows2}, {@link StreamedWeight#dotRows4}). More rows of x than four
- * take several passes over a short run of weight rows, which the later passes read from cache.
- * With more rows they are widened and packed into a panel per chunk, then multiplied as F32's.
- * (Q8_0 is not batch invariant: its decode and prefill products sum in different orders.)
- *
- * <p>Several weights that share the input ({@link #multiplyEach}) are one run of row groups or
- * panels, so one hand-over to the workers serves them all: each hand-over costs the wait for the
- * last chunk and the streams' ramp-up, and a decode step has dozens of them (figures in
+ * <p>Several weights that share the input ({@link #multiplyEach}) are one run of panels, so one
+ * hand-over to the workers serves them all: each hand-over costs the wait for the last chunk and
+ * the streams' ramp-up, and a decode step has dozens of them (figures in
  * docs/performance-notes.md).
  *
  * <p>The tiles here are a copy of {@link OuterProduct}'s with the panel width a constant: one
  * compiled method serving both this and attention made the products slower (C2 compiles a
- * method once, with the loop profile of all callers; docs/performance-notes.md).
+ * method once, with the loop profile of all callers; docs/performance-notes.md). For the same
+ * reason each narrow format's register tiles are its own, though they differ only in how a
+ * step's two weight vectors are made.
  */
 final class Matmul implements WorkerPool.Task {
 
@@ -64,20 +59,13 @@ final class Matmul implements WorkerPool.Task {
      * step per FMA latency, where the rows' weights are in cache and a tile is bound by its FMAs.
      */
     private static final int MIN_REMAINDER_ROWS = 2;
-    /** Weight rows (= output columns) per group that a streamed call's chunks count in: {@link StreamedWeight#dotRows4}'s rows of x. */
-    static final int GROUP = 4;
     /**
-     * The most rows of x a {@link StreamedWeight} is multiplied by streaming: up to 32 rows,
-     * widening and packing a panel costs more than the few tiles that use it (streaming was as
-     * fast in q8 at 32 rows; figures in docs/performance.md).
+     * The most rows of x that BF16 and Q8_0 panels are widened for in registers, once for all the
+     * rows ({@link #tile4}): at 3–4 rows, widening a whole panel into cache for a 6-row tile took
+     * up to twice as long (docs/performance.md).
      */
-    static final int STREAMED_ROWS = 32;
-    /**
-     * Weight elements in a run of rows that the passes for more than four rows of x go over in
-     * turn: small enough to stay in the L2 cache between passes, with the rows of x.
-     */
-    private static final int RUN_ELEMENTS = 16 * 1024;
-    /** Steps of an F16 panel widened at a time in decode: 8 KiB of floats, in L1 with the sums. */
+    private static final int REGISTER_ROWS = 4;
+    /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
     private static final int RUN_STEPS = 64;
     /** Output columns of a panel: one tile's width. */
     private static final int PANEL = PanelWeight.WIDTH;
@@ -94,12 +82,7 @@ final class Matmul implements WorkerPool.Task {
     private int k;
     private int chunks;
     private boolean gelu;
-    /** Whether the call in progress streams the weights (decode of a StreamedWeight) rather than running panels. */
-    private boolean streaming;
-    /**
-     * The weights of the call, their outputs, and the running total of their units: row groups
-     * of {@link #GROUP} when streaming, panels otherwise.
-     */
+    /** The weights of the call, their outputs, and the running total of their panels. */
     private Weight[] parts = new Weight[1];
     private float[][] partOuts = new float[1][];
     private int[] partEnds = new int[1];
@@ -119,55 +102,34 @@ final class Matmul implements WorkerPool.Task {
      */
     void multiply(WorkerPool pool, FloatRows x, Weight w, float[] bias, FloatRows out, boolean gelu) {
         checkShapes(x, w, out);
-        boolean stream = streams(w, x.rows());
         partCount = 0;
-        addPart(w, out, stream);
-        run(pool, x, bias, gelu, stream);
+        addPart(w, out);
+        run(pool, x, bias, gelu);
     }
 
-    /**
-     * {@code outs[i] = x · ws[i]ᵀ}, no bias: one task over the units of all the weights when
-     * they are multiplied the same way; otherwise one {@link #multiply} each.
-     */
+    /** {@code outs[i] = x · ws[i]ᵀ}, no bias: one task over the panels of all the weights. */
     void multiplyEach(WorkerPool pool, FloatRows x, Weight[] ws, FloatRows[] outs) {
-        boolean stream = ws.length > 0 && streams(ws[0], x.rows());
-        boolean oneWay = ws.length > 0;
-        for (int i = 0; i < ws.length; i++) {
-            checkShapes(x, ws[i], outs[i]);
-            oneWay &= streams(ws[i], x.rows()) == stream;
-        }
-        if (!oneWay) {
-            for (int i = 0; i < ws.length; i++) {
-                multiply(pool, x, ws[i], null, outs[i], false);
-            }
+        if (ws.length == 0) {
             return;
         }
         partCount = 0;
         for (int i = 0; i < ws.length; i++) {
-            addPart(ws[i], outs[i], stream);
+            checkShapes(x, ws[i], outs[i]);
+            addPart(ws[i], outs[i]);
         }
-        run(pool, x, null, false, stream);
+        run(pool, x, null, false);
     }
 
-    private static boolean streams(Weight w, int rows) {
-        return w instanceof StreamedWeight && rows <= STREAMED_ROWS;
-    }
-
-    /** Runs the parts added, streamed or as panels, in chunks over all their units. */
-    private void run(WorkerPool pool, FloatRows x, float[] bias, boolean gelu, boolean stream) {
+    /** Runs the parts added in chunks over all their panels. */
+    private void run(WorkerPool pool, FloatRows x, float[] bias, boolean gelu) {
         this.rows = x.rows();
         this.k = x.cols();
         this.bias = bias;
         this.gelu = gelu;
-        this.streaming = stream;
         this.x = x.data();
         int units = partEnds[partCount - 1];
-        if (stream) {
-            chunks = Math.min(units, wantedChunks(pool));
-        } else {
-            rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), units), 1, Math.ceilDiv(rows, TILE));
-            chunks = (int) Math.min((long) units * rowSplits, WorkerPool.MAX_CHUNKS);
-        }
+        rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), units), 1, Math.ceilDiv(rows, TILE));
+        chunks = (int) Math.min((long) units * rowSplits, WorkerPool.MAX_CHUNKS);
         try {
             pool.run(chunks, this);
         } finally {
@@ -194,8 +156,8 @@ final class Matmul implements WorkerPool.Task {
         }
     }
 
-    /** Appends a weight of the call; its units (row groups or panels) follow those of the weights before it. */
-    private void addPart(Weight weight, FloatRows output, boolean stream) {
+    /** Appends a weight of the call; its panels follow those of the weights before it. */
+    private void addPart(Weight weight, FloatRows output) {
         if (partCount == parts.length) {
             parts = Arrays.copyOf(parts, partCount + 1);
             partOuts = Arrays.copyOf(partOuts, partCount + 1);
@@ -203,78 +165,33 @@ final class Matmul implements WorkerPool.Task {
         }
         parts[partCount] = weight;
         partOuts[partCount] = output.data();
-        int units = Math.ceilDiv(weight.rows(), stream ? GROUP : PANEL);
+        int units = Math.ceilDiv(weight.rows(), PANEL);
         partEnds[partCount] = (partCount == 0 ? 0 : partEnds[partCount - 1]) + units;
         partCount++;
     }
 
     @Override
     public void run(int worker, int chunk) {
-        if (streaming) {
-            // Groups from…to-1 of the parts' row groups, end to end; a chunk may span two parts.
-            int groups = partEnds[partCount - 1];
-            int from = (int) ((long) groups * chunk / chunks);
-            int to = (int) ((long) groups * (chunk + 1) / chunks);
-            for (int p = 0, start = 0; p < partCount && from < to; start = partEnds[p++]) {
-                int end = Math.min(to, partEnds[p]);
-                if (from < end) {
-                    streamColumns((StreamedWeight) parts[p], partOuts[p], (from - start) * GROUP,
-                            Math.min((end - start) * GROUP, parts[p].rows()));
-                    from = end;
-                }
+        // A unit of work is (panel of the parts' panels end to end, split of the rows); a chunk is a run of units.
+        long units = (long) partEnds[partCount - 1] * rowSplits;
+        int tiles = Math.ceilDiv(rows, TILE);
+        for (long unit = units * chunk / chunks; unit < units * (chunk + 1) / chunks; unit++) {
+            int split = (int) (unit % rowSplits);
+            int rowFrom = tiles * split / rowSplits * TILE;
+            int rowTo = Math.min(tiles * (split + 1) / rowSplits * TILE, rows);
+            int panel = (int) (unit / rowSplits);
+            int p = 0;
+            while (panel >= partEnds[p]) {
+                p++;
             }
-        } else {
-            // A unit of work is (panel of the parts' panels end to end, split of the rows); a chunk is a run of units.
-            long units = (long) partEnds[partCount - 1] * rowSplits;
-            int tiles = Math.ceilDiv(rows, TILE);
-            for (long unit = units * chunk / chunks; unit < units * (chunk + 1) / chunks; unit++) {
-                int split = (int) (unit % rowSplits);
-                int rowFrom = tiles * split / rowSplits * TILE;
-                int rowTo = Math.min(tiles * (split + 1) / rowSplits * TILE, rows);
-                int panel = (int) (unit / rowSplits);
-                int p = 0;
-                while (panel >= partEnds[p]) {
-                    p++;
-                }
-                panel(worker, p, (panel - (p == 0 ? 0 : partEnds[p - 1])) * PANEL, rowFrom, rowTo);
-            }
-        }
-    }
-
-    /**
-     * Output columns {@code from…to-1} of {@code weight}, the rows of x against it as stored: four
-     * at a time, then two, then one. One pass when it takes one (1, 2 or 4 rows), so that the
-     * call covers the whole chunk; otherwise runs of weight rows short enough to stay in cache.
-     */
-    private void streamColumns(StreamedWeight weight, float[] output, int from, int to) {
-        int columns = weight.rows();
-        int run = Integer.bitCount(rows) == 1 && rows <= GROUP ? to - from : Math.max(1, RUN_ELEMENTS / k);
-        for (int start = from; start < to; start += run) {
-            int end = Math.min(to, start + run);
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                weight.dotRows4(x, r * k, start, end, output, r * columns);
-            }
-            if (r + 2 <= rows) {
-                weight.dotRows2(x, r * k, start, end, output, r * columns);
-                r += 2;
-            }
-            if (r < rows) {
-                weight.dotRows(x, r * k, start, end, output, r * columns);
-            }
-            if (bias != null) {
-                for (r = 0; r < rows; r++) {
-                    VectorMath.addInto(bias, start, output, r * columns + start, end - start);
-                }
-            }
-            applyGelu(output, columns, 0, rows, start, end - start);
+            panel(worker, p, (panel - (p == 0 ? 0 : partEnds[p - 1])) * PANEL, rowFrom, rowTo);
         }
     }
 
     /**
      * Output columns {@code j0…j0+PANEL-1} (fewer at the end) of part {@code p} for rows
      * {@code rowFrom…rowTo-1}: from the packed panel of a {@link PanelWeight}, from a
-     * {@link HalfPanelWeight}'s panel widened here, else from its rows widened and packed here.
+     * {@link NarrowPanelWeight}'s panel widened here, else from its rows widened and packed here.
      */
     private void panel(int worker, int p, int j0, int rowFrom, int rowTo) {
         Weight w = parts[p];
@@ -284,12 +201,12 @@ final class Matmul implements WorkerPool.Task {
         float[] panel;
         if (w instanceof PanelWeight packedWeight) {
             panel = packedWeight.panels()[j0 / PANEL];
-        } else if (w instanceof HalfPanelWeight half && rowTo - rowFrom < MIN_TILE_ROWS) {
-            fewRows(worker, half, j0, rowFrom, rowTo, out);
+        } else if (w instanceof NarrowPanelWeight narrow && rowTo - rowFrom <= fewRowsAtMost(narrow)) {
+            fewRows(worker, narrow, j0, rowFrom, rowTo, out);
             return;
-        } else if (w instanceof HalfPanelWeight half) {
+        } else if (w instanceof NarrowPanelWeight narrow) {
             panel = buffer(packed, worker, PANEL * k);
-            half.widen(j0 / PANEL, 0, k, panel);
+            narrow.widen(j0 / PANEL, 0, k, panel);
         } else {
             float[] rowMajor = buffer(widened, worker, PANEL * k);
             panel = buffer(packed, worker, PANEL * k);
@@ -318,25 +235,34 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * Fewer rows than {@link #MIN_TILE_ROWS} (decode) times a 16-bit panel, without widening all of it first: a
-     * store and a reload per weight, from L2 when k is 3072, slowed decode. BF16 is widened in
-     * registers; F16, which the Vector API cannot widen, {@link #RUN_STEPS} steps at a time
-     * into a buffer that stays in L1, the rows' sums carried in {@code sums} from run to run.
+     * A few rows of x ({@link #fewRowsAtMost}; decode) times a narrow panel, without widening all of it first: a
+     * store and a reload per weight, from L2 when k is 3072, slowed decode. BF16 and Q8_0 are
+     * widened in registers; F16, which the Vector API cannot widen, {@link #RUN_STEPS} steps at a
+     * time into a buffer that stays in L1, the rows' sums carried in {@code sums} from run to run.
      */
-    private void fewRows(int worker, HalfPanelWeight half, int j0, int rowFrom, int rowTo, float[] out) {
-        int n = half.rows();
+    private void fewRows(int worker, NarrowPanelWeight w, int j0, int rowFrom, int rowTo, float[] out) {
+        int n = w.rows();
         int count = rowTo - rowFrom;
         float[] s = sums[worker];
         Arrays.fill(s, 0, count * PANEL, 0f);
-        if (half.dtype() == DType.BF16) {
-            for (int r = 0; r < count; r++) {
-                tile1(x, (rowFrom + r) * k, k, half.panels(), HalfPanelWeight.offset(j0 / PANEL, k), s, r * PANEL);
+        if (w instanceof HalfPanelWeight half && half.dtype() == DType.BF16) {
+            int base = HalfPanelWeight.offset(j0 / PANEL, k);
+            if (count == 1) {
+                tile1(x, rowFrom * k, k, half.panels(), base, s, 0);
+            } else {
+                tile4(x, rowFrom * k, count, k, half.panels(), base, s);
+            }
+        } else if (w instanceof Q8PanelWeight q8) {
+            if (count == 1) {
+                tile1(x, rowFrom * k, k, q8, j0 / PANEL, s, 0);
+            } else {
+                tile4(x, rowFrom * k, count, k, q8, j0 / PANEL, s);
             }
         } else {
             float[] run = buffer(packed, worker, RUN_STEPS * PANEL);
             for (int i = 0; i < k; i += RUN_STEPS) {
                 int steps = Math.min(RUN_STEPS, k - i);
-                half.widen(j0 / PANEL, i, steps, run);
+                w.widen(j0 / PANEL, i, steps, run);
                 for (int r = 0; r < count; r++) {
                     tile1(x, (rowFrom + r) * k + i, steps, run, s, r * PANEL);
                 }
@@ -458,5 +384,104 @@ final class Matmul implements WorkerPool.Task {
         }
         c0.intoArray(s, so);
         c1.intoArray(s, so + LENGTH);
+    }
+
+    /**
+     * {@link #tile1} over panel {@code p} of a {@link Q8PanelWeight}, each weight widened and
+     * scaled in registers to the float {@link Q8PanelWeight#widen} would store: the same sums.
+     * (Widened into a buffer first, decode read a third of the bytes per second.)
+     */
+    private static void tile1(float[] x, int x0, int k, Q8PanelWeight w, int p, float[] s, int so) {
+        byte[] values = w.values();
+        float[] scales = w.scales();
+        FloatVector c0 = FloatVector.fromArray(FLOATS, s, so), c1 = FloatVector.fromArray(FLOATS, s, so + LENGTH);
+        for (int i = 0, v = w.valuesOffset(p), sc = w.scalesOffset(p); i < k; sc += PANEL) {
+            FloatVector s0 = FloatVector.fromArray(FLOATS, scales, sc), s1 = FloatVector.fromArray(FLOATS, scales, sc + LENGTH);
+            for (int end = Math.min(k, i + DType.Q8_BLOCK); i < end; i++, v += PANEL) {
+                FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+                c0 = a.fma(Q8PanelWeight.widen(values, v).mul(s0), c0);
+                c1 = a.fma(Q8PanelWeight.widen(values, v + LENGTH).mul(s1), c1);
+            }
+        }
+        c0.intoArray(s, so);
+        c1.intoArray(s, so + LENGTH);
+    }
+
+    /**
+     * Two to four rows of x ({@code count}; missing ones repeat the last, their sums not stored)
+     * times a BF16 panel at {@code base}, each weight widened in registers once for all the rows:
+     * summed as {@link #tile1} sums each row.
+     */
+    private static void tile4(float[] x, int x0, int count, int k, short[] values, int base, float[] s) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int last = count - 1;
+        int x1 = x0 + k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + last * k;
+        for (int i = 0, p = base; i < k; i++, p += PANEL) {
+            IntVector w = HalfPanelWeight.pairs(values, p);
+            FloatVector w0 = HalfPanelWeight.low(w), w1 = HalfPanelWeight.high(w);
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+            c00 = a.fma(w0, c00);
+            c01 = a.fma(w1, c01);
+            a = FloatVector.broadcast(FLOATS, x[x1 + i]);
+            c10 = a.fma(w0, c10);
+            c11 = a.fma(w1, c11);
+            a = FloatVector.broadcast(FLOATS, x[x2 + i]);
+            c20 = a.fma(w0, c20);
+            c21 = a.fma(w1, c21);
+            a = FloatVector.broadcast(FLOATS, x[x3 + i]);
+            c30 = a.fma(w0, c30);
+            c31 = a.fma(w1, c31);
+        }
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+        c20.intoArray(s, 2 * PANEL);
+        c21.intoArray(s, 2 * PANEL + LENGTH);
+        c30.intoArray(s, 3 * PANEL);
+        c31.intoArray(s, 3 * PANEL + LENGTH);
+    }
+
+    /** {@link #tile4} over panel {@code p} of a {@link Q8PanelWeight}, each weight widened and scaled as {@link #tile1} does. */
+    private static void tile4(float[] x, int x0, int count, int k, Q8PanelWeight w, int p, float[] s) {
+        byte[] values = w.values();
+        float[] scales = w.scales();
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int last = count - 1;
+        int x1 = x0 + k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + last * k;
+        for (int i = 0, v = w.valuesOffset(p), sc = w.scalesOffset(p); i < k; sc += PANEL) {
+            FloatVector s0 = FloatVector.fromArray(FLOATS, scales, sc), s1 = FloatVector.fromArray(FLOATS, scales, sc + LENGTH);
+            for (int end = Math.min(k, i + DType.Q8_BLOCK); i < end; i++, v += PANEL) {
+                FloatVector w0 = Q8PanelWeight.widen(values, v).mul(s0);
+                FloatVector w1 = Q8PanelWeight.widen(values, v + LENGTH).mul(s1);
+                FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+                c00 = a.fma(w0, c00);
+                c01 = a.fma(w1, c01);
+                a = FloatVector.broadcast(FLOATS, x[x1 + i]);
+                c10 = a.fma(w0, c10);
+                c11 = a.fma(w1, c11);
+                a = FloatVector.broadcast(FLOATS, x[x2 + i]);
+                c20 = a.fma(w0, c20);
+                c21 = a.fma(w1, c21);
+                a = FloatVector.broadcast(FLOATS, x[x3 + i]);
+                c30 = a.fma(w0, c30);
+                c31 = a.fma(w1, c31);
+            }
+        }
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+        c20.intoArray(s, 2 * PANEL);
+        c21.intoArray(s, 2 * PANEL + LENGTH);
+        c30.intoArray(s, 3 * PANEL);
+        c31.intoArray(s, 3 * PANEL + LENGTH);
+    }
+
+    /** The most rows of x {@link #fewRows} takes for this format: BF16 and Q8_0 widen in registers. */
+    private static int fewRowsAtMost(NarrowPanelWeight w) {
+        return w instanceof Q8PanelWeight || w.dtype() == DType.BF16 ? REGISTER_ROWS : MIN_TILE_ROWS - 1;
     }
 }

@@ -18,9 +18,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * The CPU backend on the Vector API (jdk.incubator.vector): SIMD kernels over all cores.
  *
- * <p>Weights keep their stored format (or become Q8_0 arrays when quantized). F32 matrices and
- * BF16 and F16 tensors are packed at load into the products' panels ({@link PanelWeight},
- * {@link HalfPanelWeight}); activations are heap float arrays. The matrix
+ * <p>Weights keep their stored format (or become Q8_0 when quantized). F32, BF16, F16 and Q8_0
+ * matrices are packed at load into the products' panels ({@link PanelWeight},
+ * {@link HalfPanelWeight}, {@link Q8PanelWeight}); activations are heap float arrays. The matrix
  * products and attention run on a {@link WorkerPool}; the row-wise operations are a small
  * fraction of the work and run on the calling thread.
  */
@@ -57,7 +57,7 @@ public final class VectorBackend implements Backend {
     @Override
     public Tensor weight(HostTensor source, DType storage) {
         if (storage == DType.Q8_0) {
-            return Q8Weight.of(Q8Matrix.quantize(source));
+            return Q8PanelWeight.pack(Q8Matrix.quantize(source));
         }
         if (storage != source.dtype()) {
             throw new UnsupportedOperationException("vector backend keeps weights as stored or quantizes them "

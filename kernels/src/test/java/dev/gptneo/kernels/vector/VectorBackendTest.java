@@ -52,9 +52,9 @@ class VectorBackendTest {
                         Arguments.of(dtype, rows, 1 + random.nextInt(80), 1 + random.nextInt(40))),
                 Stream.of(1, 5).map(rows -> Arguments.of(dtype, rows, 300, 6)),
                 Stream.of(Arguments.of(dtype, 9, 70, 150)),
-                // Every row count the streamed products take (passes of four, two and one) and the first
-                // past them; k of 300 also the unrolled loops, and 3 threads end chunks inside runs of rows.
-                IntStream.rangeClosed(1, Matmul.STREAMED_ROWS + 1).mapToObj(rows ->
+                // Every row count up to three tiles and one past (each remainder of a tile, and decode's
+                // one-row tiles); k of 300 also a narrow panel's several runs of steps in decode.
+                IntStream.rangeClosed(1, 3 * Matmul.TILE + 1).mapToObj(rows ->
                         Arguments.of(dtype, rows, rows % 2 == 0 ? 300 : 67, 45 + rows))).flatMap(s -> s));
     }
 
@@ -89,18 +89,17 @@ class VectorBackendTest {
 
     /**
      * Batch invariance: each row of a product of many rows is bit for bit the product of that row
-     * alone, for every format but Q8_0 (whose decode and prefill kernels sum in other orders),
-     * at the row counts of in-register, widened-panel and mixed tiles.
+     * alone, for every format, at the row counts of in-register, widened-panel and mixed tiles.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    @EnumSource(DType.class)
     void eachRowOfABatchGetsTheProductItGetsAlone(DType dtype) {
         Random random = new Random(dtype.ordinal());
         int k = 300;
         int n = 2 * PanelWeight.WIDTH + 7;
-        HostTensor w = RandomTensors.host(random, dtype, n, k, 0.5f);
+        HostTensor w = RandomTensors.host(random, dtype == DType.Q8_0 ? DType.F32 : dtype, n, k, 0.5f);
         HostTensor bias = RandomTensors.host(random, DType.F32, 1, n, 1f);
-        for (int rows : new int[] {2, 3, 4, 5, 9, Matmul.STREAMED_ROWS + 1}) {
+        for (int rows : new int[] {2, 3, 4, 5, 9, 33}) {
             float[] x = RandomTensors.floats(random, rows * k);
             float[] together = product(VECTOR, w, dtype, bias, x, rows, false);
             for (int r = 0; r < rows; r++) {
@@ -111,10 +110,9 @@ class VectorBackendTest {
     }
 
     /**
-     * Several weights on one input, as query, key and value are: with 3 threads a decode call
-     * has 24 chunks over at least 32 groups of 4 rows, so chunks cross from one weight's rows
-     * into the next, at every row count the streamed products take and the first past them
-     * (packed panels); weights of two formats are done one by one.
+     * Several weights on one input, as query, key and value are: one task over the panels of all
+     * of them, so with 3 threads chunks cross from one weight's panels into the next, at every
+     * row count up to three tiles and one past, also with weights of two formats in one call.
      */
     @ParameterizedTest(name = "{0} rows={1}")
     @MethodSource("eachShapes")
@@ -142,7 +140,7 @@ class VectorBackendTest {
     }
 
     static Stream<Arguments> eachShapes() {
-        return Stream.of(DType.values()).flatMap(dtype -> IntStream.rangeClosed(1, Matmul.STREAMED_ROWS + 1)
+        return Stream.of(DType.values()).flatMap(dtype -> IntStream.rangeClosed(1, 3 * Matmul.TILE + 1)
                 .mapToObj(rows -> Arguments.of(dtype, rows)));
     }
 
