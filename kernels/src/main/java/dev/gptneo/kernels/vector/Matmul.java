@@ -25,9 +25,8 @@ import jdk.incubator.vector.IntVector;
  * same tiles. In decode, BF16 and Q8_0 are widened in registers once for up to
  * {@link #REGISTER_ROWS} rows of x, and F16 at fewer than {@link #MIN_TILE_ROWS} rows a run of
  * {@link #RUN_STEPS} steps at a time into a buffer that stays in L1: a store and a reload per
- * weight slowed decode. Each output is
- * summed in the same order either way, so these formats are batch invariant too, and decode
- * reads two bytes a weight, or one and a scale per block.
+ * weight slowed decode. Each output is summed in the same order either way, so these formats are
+ * batch invariant too, and decode reads two bytes a weight, or one and a scale per block.
  *
  * <p>Several weights that share the input ({@link #multiplyEach}) are one run of panels, so one
  * hand-over to the workers serves them all: each hand-over costs the wait for the last chunk and
@@ -61,8 +60,9 @@ final class Matmul implements WorkerPool.Task {
     private static final int MIN_REMAINDER_ROWS = 2;
     /**
      * The most rows of x that BF16 and Q8_0 panels are widened for in registers, once for all the
-     * rows ({@link #tile4}): at 3–4 rows, widening a whole panel into cache for a 6-row tile took
-     * up to twice as long (docs/performance.md).
+     * rows ({@link #tile4}): at 4 rows, widening a whole panel into cache for a 6-row tile took up
+     * to twice as long, and at 3 rows a pass per row widened every weight three times
+     * (docs/performance.md).
      */
     private static final int REGISTER_ROWS = 4;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */

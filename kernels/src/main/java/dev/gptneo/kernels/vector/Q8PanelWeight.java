@@ -78,14 +78,10 @@ record Q8PanelWeight(int rows, int cols, byte[] values, float[] scales) implemen
             FloatVector s0 = FloatVector.fromArray(FLOATS, scales, so);
             FloatVector s1 = FloatVector.fromArray(FLOATS, scales, so + LENGTH);
             for (int v = base + i * WIDTH; i < blockEnd; i++, v += WIDTH, o += WIDTH) {
-                widen(v).mul(s0).intoArray(dst, o);
-                widen(v + LENGTH).mul(s1).intoArray(dst, o + LENGTH);
+                widen(values, v).mul(s0).intoArray(dst, o);
+                widen(values, v + LENGTH).mul(s1).intoArray(dst, o + LENGTH);
             }
         }
-    }
-
-    private FloatVector widen(int index) {
-        return widen(values, index);
     }
 
     /** The {@code LENGTH} int8 values at {@code index}, as floats: sign-extended and converted in one step. */
