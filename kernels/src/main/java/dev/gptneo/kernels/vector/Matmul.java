@@ -60,7 +60,7 @@ final class Matmul implements WorkerPool.Task {
     private static final int MIN_REMAINDER_ROWS = 2;
     /**
      * The most rows of x that BF16 and Q8_0 panels are widened for in registers, once for all the
-     * rows ({@link #tile4}): at 4 rows, widening a whole panel into cache for a 6-row tile took up
+     * rows ({@link #tile2}, {@link #tile4}): at 4 rows, widening a whole panel into cache for a 6-row tile took up
      * to twice as long, and at 3 rows a pass per row widened every weight three times
      * (docs/performance.md).
      */
@@ -249,12 +249,16 @@ final class Matmul implements WorkerPool.Task {
             int base = HalfPanelWeight.offset(j0 / PANEL, k);
             if (count == 1) {
                 tile1(x, rowFrom * k, k, half.panels(), base, s, 0);
+            } else if (count == 2) {
+                tile2(x, rowFrom * k, k, half.panels(), base, s);
             } else {
                 tile4(x, rowFrom * k, count, k, half.panels(), base, s);
             }
         } else if (w instanceof Q8PanelWeight q8) {
             if (count == 1) {
                 tile1(x, rowFrom * k, k, q8, j0 / PANEL, s, 0);
+            } else if (count == 2) {
+                tile2(x, rowFrom * k, k, q8, j0 / PANEL, s);
             } else {
                 tile4(x, rowFrom * k, count, k, q8, j0 / PANEL, s);
             }
@@ -408,7 +412,57 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * Two to four rows of x ({@code count}; missing ones repeat the last, their sums not stored)
+     * Two rows of x times a BF16 panel at {@code base}, each weight widened in registers once for
+     * both: summed as {@link #tile1} sums each row. (As {@link #tile4} with two rows repeated, two
+     * rows ran half the FMAs for nothing; with those rows skipped by a flag, C2's four-row loop
+     * got slower.)
+     */
+    private static void tile2(float[] x, int x0, int k, short[] values, int base, float[] s) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
+        int x1 = x0 + k;
+        for (int i = 0, p = base; i < k; i++, p += PANEL) {
+            IntVector w = HalfPanelWeight.pairs(values, p);
+            FloatVector w0 = HalfPanelWeight.low(w), w1 = HalfPanelWeight.high(w);
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+            c00 = a.fma(w0, c00);
+            c01 = a.fma(w1, c01);
+            a = FloatVector.broadcast(FLOATS, x[x1 + i]);
+            c10 = a.fma(w0, c10);
+            c11 = a.fma(w1, c11);
+        }
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+    }
+
+    /** {@link #tile2} over panel {@code p} of a {@link Q8PanelWeight}, each weight widened and scaled as {@link #tile1} does. */
+    private static void tile2(float[] x, int x0, int k, Q8PanelWeight w, int p, float[] s) {
+        byte[] values = w.values();
+        float[] scales = w.scales();
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
+        int x1 = x0 + k;
+        for (int i = 0, v = w.valuesOffset(p), sc = w.scalesOffset(p); i < k; sc += PANEL) {
+            FloatVector s0 = FloatVector.fromArray(FLOATS, scales, sc), s1 = FloatVector.fromArray(FLOATS, scales, sc + LENGTH);
+            for (int end = Math.min(k, i + DType.Q8_BLOCK); i < end; i++, v += PANEL) {
+                FloatVector w0 = Q8PanelWeight.widen(values, v).mul(s0);
+                FloatVector w1 = Q8PanelWeight.widen(values, v + LENGTH).mul(s1);
+                FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+                c00 = a.fma(w0, c00);
+                c01 = a.fma(w1, c01);
+                a = FloatVector.broadcast(FLOATS, x[x1 + i]);
+                c10 = a.fma(w0, c10);
+                c11 = a.fma(w1, c11);
+            }
+        }
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+    }
+
+    /**
+     * Three or four rows of x ({@code count}; a missing one repeats the last, its sums not stored)
      * times a BF16 panel at {@code base}, each weight widened in registers once for all the rows:
      * summed as {@link #tile1} sums each row.
      */
