@@ -60,9 +60,9 @@ final class Matmul implements WorkerPool.Task {
     private static final int MIN_REMAINDER_ROWS = 2;
     /**
      * The most rows of x that BF16 and Q8_0 panels are widened for in registers, once for all the
-     * rows ({@link #tile2}, {@link #tile4}): at 4 rows, widening a whole panel into cache for a 6-row tile took up
-     * to twice as long, and at 3 rows a pass per row widened every weight three times
-     * (docs/performance.md).
+     * rows ({@link #tile2}, {@link #tile4}): at 4 rows, widening a whole panel into cache for a
+     * 6-row tile took up to twice as long, and at 3 rows a pass per row widened every weight
+     * three times (docs/performance.md).
      */
     private static final int REGISTER_ROWS = 4;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
@@ -469,8 +469,7 @@ final class Matmul implements WorkerPool.Task {
     private static void tile4(float[] x, int x0, int count, int k, short[] values, int base, float[] s) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int last = count - 1;
-        int x1 = x0 + k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + last * k;
+        int x1 = x0 + k, x2 = x0 + 2 * k, x3 = x0 + (count - 1) * k;
         for (int i = 0, p = base; i < k; i++, p += PANEL) {
             IntVector w = HalfPanelWeight.pairs(values, p);
             FloatVector w0 = HalfPanelWeight.low(w), w1 = HalfPanelWeight.high(w);
@@ -503,8 +502,7 @@ final class Matmul implements WorkerPool.Task {
         float[] scales = w.scales();
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int last = count - 1;
-        int x1 = x0 + k, x2 = x0 + Math.min(2, last) * k, x3 = x0 + last * k;
+        int x1 = x0 + k, x2 = x0 + 2 * k, x3 = x0 + (count - 1) * k;
         for (int i = 0, v = w.valuesOffset(p), sc = w.scalesOffset(p); i < k; sc += PANEL) {
             FloatVector s0 = FloatVector.fromArray(FLOATS, scales, sc), s1 = FloatVector.fromArray(FLOATS, scales, sc + LENGTH);
             for (int end = Math.min(k, i + DType.Q8_BLOCK); i < end; i++, v += PANEL) {
