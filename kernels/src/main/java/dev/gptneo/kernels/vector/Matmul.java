@@ -23,7 +23,8 @@ import jdk.incubator.vector.IntVector;
  * <p>BF16, F16 and Q8_0 matrices are packed at load into the same panels at 16 or 8 bits
  * ({@link NarrowPanelWeight}): each panel is widened into floats in cache, then multiplied by the
  * same tiles. In decode, BF16 and Q8_0 are widened in registers once for up to
- * {@link #REGISTER_ROWS} rows of x, and F16 at fewer than {@link #MIN_TILE_ROWS} rows a run of
+ * {@link #REGISTER_ROWS} rows of x at a time (up to {@link #BF16_REGISTER_ROWS_MAX} and
+ * {@link #Q8_REGISTER_ROWS_MAX} rows in all), and F16 at fewer than {@link #MIN_TILE_ROWS} rows a run of
  * {@link #RUN_STEPS} steps at a time into a buffer that stays in L1: a store and a reload per
  * weight slowed decode. Each output is summed in the same order either way, so these formats are
  * batch invariant too, and decode reads two bytes a weight, or one and a scale per block.
@@ -59,12 +60,21 @@ final class Matmul implements WorkerPool.Task {
      */
     private static final int MIN_REMAINDER_ROWS = 2;
     /**
-     * The most rows of x that BF16 and Q8_0 panels are widened for in registers, once for all the
-     * rows ({@link #tile2}, {@link #tile4}): at 4 rows, widening a whole panel into cache for a
-     * 6-row tile took up to twice as long, and at 3 rows a pass per row widened every weight
+     * The most rows of x that BF16 and Q8_0 panels are widened for in registers at once, once for
+     * all of them ({@link #tile2}, {@link #tile4}): at 4 rows, widening a whole panel into cache
+     * for a 6-row tile took up to twice as long, and at 3 rows a pass per row widened every weight
      * three times (docs/performance.md).
      */
     private static final int REGISTER_ROWS = 4;
+    /**
+     * The most rows of x for which a BF16 panel is widened in registers, {@link #REGISTER_ROWS} at
+     * a time, rather than into cache: widening a BF16 vector is two integer operations, cheaper
+     * than storing and reloading it, up to 16 rows (at 8 rows 1.7× as fast; beyond 16 the two
+     * are level; docs/performance.md).
+     */
+    private static final int BF16_REGISTER_ROWS_MAX = 16;
+    /** As {@link #BF16_REGISTER_ROWS_MAX} for Q8_0, whose widening (convert and scale) costs more: level at 12 rows. */
+    private static final int Q8_REGISTER_ROWS_MAX = 8;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
     private static final int RUN_STEPS = 64;
     /** Output columns of a panel: one tile's width. */
@@ -237,32 +247,22 @@ final class Matmul implements WorkerPool.Task {
     /**
      * A few rows of x ({@link #fewRowsAtMost}; decode) times a narrow panel, without widening all of it first: a
      * store and a reload per weight, from L2 when k is 3072, slowed decode. BF16 and Q8_0 are
-     * widened in registers; F16, which the Vector API cannot widen, {@link #RUN_STEPS} steps at a
+     * widened in registers, for up to {@link #REGISTER_ROWS} rows at a time; F16, which the Vector API cannot widen, {@link #RUN_STEPS} steps at a
      * time into a buffer that stays in L1, the rows' sums carried in {@code sums} from run to run.
      */
     private void fewRows(int worker, NarrowPanelWeight w, int j0, int rowFrom, int rowTo, float[] out) {
         int n = w.rows();
-        int count = rowTo - rowFrom;
+        int valid = Math.min(PANEL, n - j0);
         float[] s = sums[worker];
-        Arrays.fill(s, 0, count * PANEL, 0f);
-        if (w instanceof HalfPanelWeight half && half.dtype() == DType.BF16) {
-            int base = HalfPanelWeight.offset(j0 / PANEL, k);
-            if (count == 1) {
-                tile1(x, rowFrom * k, k, half.panels(), base, s, 0);
-            } else if (count == 2) {
-                tile2(x, rowFrom * k, k, half.panels(), base, s);
-            } else {
-                tile4(x, rowFrom * k, count, k, half.panels(), base, s);
-            }
-        } else if (w instanceof Q8PanelWeight q8) {
-            if (count == 1) {
-                tile1(x, rowFrom * k, k, q8, j0 / PANEL, s, 0);
-            } else if (count == 2) {
-                tile2(x, rowFrom * k, k, q8, j0 / PANEL, s);
-            } else {
-                tile4(x, rowFrom * k, count, k, q8, j0 / PANEL, s);
+        if (w instanceof Q8PanelWeight || w.dtype() == DType.BF16) {
+            for (int r = rowFrom; r < rowTo; r += REGISTER_ROWS) {
+                int count = Math.min(REGISTER_ROWS, rowTo - r);
+                registerTile(w, j0 / PANEL, r, count, s);
+                store(s, count, r, j0, valid, out, n);
             }
         } else {
+            int count = rowTo - rowFrom;
+            Arrays.fill(s, 0, count * PANEL, 0f);
             float[] run = buffer(packed, worker, RUN_STEPS * PANEL);
             for (int i = 0; i < k; i += RUN_STEPS) {
                 int steps = Math.min(RUN_STEPS, k - i);
@@ -271,10 +271,31 @@ final class Matmul implements WorkerPool.Task {
                     tile1(x, (rowFrom + r) * k + i, steps, run, s, r * PANEL);
                 }
             }
+            store(s, count, rowFrom, j0, valid, out, n);
         }
-        int valid = Math.min(PANEL, n - j0);
-        store(s, count, rowFrom, j0, valid, out, n);
         applyGelu(out, n, rowFrom, rowTo, j0, valid);
+    }
+
+    /** Rows {@code r…r+count-1} of x (1 to {@link #REGISTER_ROWS}) times panel p of a BF16 or Q8_0 weight, widened in registers. */
+    private void registerTile(NarrowPanelWeight w, int p, int r, int count, float[] s) {
+        if (count == 1) {
+            Arrays.fill(s, 0, PANEL, 0f);
+        }
+        if (w instanceof Q8PanelWeight q8) {
+            switch (count) {
+                case 1 -> tile1(x, r * k, k, q8, p, s, 0);
+                case 2 -> tile2(x, r * k, k, q8, p, s);
+                default -> tile4(x, r * k, count, k, q8, p, s);
+            }
+        } else {
+            short[] values = ((HalfPanelWeight) w).panels();
+            int base = HalfPanelWeight.offset(p, k);
+            switch (count) {
+                case 1 -> tile1(x, r * k, k, values, base, s, 0);
+                case 2 -> tile2(x, r * k, k, values, base, s);
+                default -> tile4(x, r * k, count, k, values, base, s);
+            }
+        }
     }
 
     private void applyGelu(float[] output, int columns, int rowFrom, int rowTo, int j0, int count) {
@@ -534,6 +555,9 @@ final class Matmul implements WorkerPool.Task {
 
     /** The most rows of x {@link #fewRows} takes for this format: BF16 and Q8_0 widen in registers. */
     private static int fewRowsAtMost(NarrowPanelWeight w) {
-        return w instanceof Q8PanelWeight || w.dtype() == DType.BF16 ? REGISTER_ROWS : MIN_TILE_ROWS - 1;
+        if (w instanceof Q8PanelWeight) {
+            return Q8_REGISTER_ROWS_MAX;
+        }
+        return w.dtype() == DType.BF16 ? BF16_REGISTER_ROWS_MAX : MIN_TILE_ROWS - 1;
     }
 }
