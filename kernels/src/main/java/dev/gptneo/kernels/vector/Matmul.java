@@ -24,8 +24,8 @@ import jdk.incubator.vector.IntVector;
  * ({@link NarrowPanelWeight}): each panel is widened into floats in cache, then multiplied by the
  * same tiles. In decode, BF16 and Q8_0 are widened in registers once for up to
  * {@link #REGISTER_ROWS} rows of x at a time (up to {@link #BF16_REGISTER_ROWS_MAX} and
- * {@link #Q8_REGISTER_ROWS_MAX} rows in all), and F16 at fewer than {@link #MIN_TILE_ROWS} rows a run of
- * {@link #RUN_STEPS} steps at a time into a buffer that stays in L1: a store and a reload per
+ * {@link #Q8_REGISTER_ROWS_MAX} rows in all), and F16 at fewer than {@link #MIN_TILE_ROWS} rows
+ * a run of {@link #RUN_STEPS} steps at a time into a buffer that stays in L1: a store and a reload per
  * weight slowed decode. Each output is summed in the same order either way, so these formats are
  * batch invariant too, and decode reads two bytes a weight, or one and a scale per block.
  *
@@ -67,13 +67,13 @@ final class Matmul implements WorkerPool.Task {
      */
     private static final int REGISTER_ROWS = 4;
     /**
-     * The most rows of x for which a BF16 panel is widened in registers, {@link #REGISTER_ROWS} at
-     * a time, rather than into cache: widening a BF16 vector is two integer operations, cheaper
-     * than storing and reloading it, up to 16 rows (at 8 rows 1.7× as fast; beyond 16 the two
-     * are level; docs/performance.md).
+     * The most rows of x for which a BF16 panel is widened in registers, {@link #REGISTER_ROWS}
+     * rows at a time, rather than into cache: widening a BF16 vector (a shift or a mask) costs
+     * less than storing and reloading it, up to this many rows; beyond, the two are level
+     * (docs/performance.md).
      */
     private static final int BF16_REGISTER_ROWS_MAX = 16;
-    /** As {@link #BF16_REGISTER_ROWS_MAX} for Q8_0, whose widening (convert and scale) costs more: level at 12 rows. */
+    /** As {@link #BF16_REGISTER_ROWS_MAX}, for Q8_0: its widening (convert, then scale) costs more, level from 12 rows. */
     private static final int Q8_REGISTER_ROWS_MAX = 8;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
     private static final int RUN_STEPS = 64;
@@ -247,8 +247,9 @@ final class Matmul implements WorkerPool.Task {
     /**
      * A few rows of x ({@link #fewRowsAtMost}; decode) times a narrow panel, without widening all of it first: a
      * store and a reload per weight, from L2 when k is 3072, slowed decode. BF16 and Q8_0 are
-     * widened in registers, for up to {@link #REGISTER_ROWS} rows at a time; F16, which the Vector API cannot widen, {@link #RUN_STEPS} steps at a
-     * time into a buffer that stays in L1, the rows' sums carried in {@code sums} from run to run.
+     * widened in registers, for up to {@link #REGISTER_ROWS} rows at a time; F16, which the
+     * Vector API cannot widen, {@link #RUN_STEPS} steps at a time into a buffer that stays in L1,
+     * the rows' sums carried in {@code sums} from run to run.
      */
     private void fewRows(int worker, NarrowPanelWeight w, int j0, int rowFrom, int rowTo, float[] out) {
         int n = w.rows();
@@ -276,7 +277,7 @@ final class Matmul implements WorkerPool.Task {
         applyGelu(out, n, rowFrom, rowTo, j0, valid);
     }
 
-    /** Rows {@code r…r+count-1} of x (1 to {@link #REGISTER_ROWS}) times panel p of a BF16 or Q8_0 weight, widened in registers. */
+    /** Rows {@code r…r+count-1} of x (1 to {@link #REGISTER_ROWS}) times panel p of a BF16 or Q8_0 weight. */
     private void registerTile(NarrowPanelWeight w, int p, int r, int count, float[] s) {
         if (count == 1) {
             Arrays.fill(s, 0, PANEL, 0f);
