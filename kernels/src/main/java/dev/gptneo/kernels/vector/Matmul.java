@@ -18,6 +18,8 @@ import jdk.incubator.vector.IntVector;
  * outer products (why outer products: {@link OuterProduct}), one row of x a 1 × 2 tile; so from
  * one row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
+ * Of several rows, one goes first on its own: its light loop streams the panel from memory into
+ * cache, and the tiles then read it there (faster than a tile streaming it: docs/performance.md).
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
  *
  * <p>BF16, F16 and Q8_0 matrices are packed at load into the same panels at 16 or 8 bits
@@ -229,14 +231,24 @@ final class Matmul implements WorkerPool.Task {
             }
         }
         float[] s = sums[worker];
-        int r = rowFrom;
         int minTile = rowTo - rowFrom >= MIN_TILE_ROWS ? MIN_REMAINDER_ROWS : MIN_TILE_ROWS;
-        for (; r + minTile <= rowTo; r += TILE) {
-            int count = Math.min(TILE, rowTo - r);
+        int tilesTo = rowTo;
+        if (minTile == MIN_REMAINDER_ROWS && w instanceof PanelWeight) {
+            // The panel comes from memory: one row first, whose light loop streams it into cache
+            // at the speed of a one-row product, then the tiles from cache. A tile that streams
+            // the panel itself runs too many instructions per byte to keep enough reads in flight.
+            tilesTo--;
+            Arrays.fill(s, 0, PANEL, 0f);
+            tile1(x, tilesTo * k, k, panel, s, 0);
+            store(s, 1, tilesTo, j0, valid, out, n);
+        }
+        int r = rowFrom;
+        for (; r + minTile <= tilesTo; r += TILE) {
+            int count = Math.min(TILE, tilesTo - r);
             tile6(x, r * k, count, k, panel, s);
             store(s, count, r, j0, valid, out, n);
         }
-        for (; r < rowTo; r++) {
+        for (; r < tilesTo; r++) {
             Arrays.fill(s, 0, PANEL, 0f);
             tile1(x, r * k, k, panel, s, 0);
             store(s, 1, r, j0, valid, out, n);
@@ -381,7 +393,8 @@ final class Matmul implements WorkerPool.Task {
 
     /**
      * One row of x times the first {@code steps} steps of a packed panel (decode of one sequence,
-     * and a row left over after the tiles), added to {@code s[so…so+PANEL)}:
+     * the row that streams a panel in before the tiles, and a row left over after them), added to
+     * {@code s[so…so+PANEL)}:
      * each output summed in the order of {@link #tile6}, from zero in s, also when a product
      * comes in runs of steps.
      */
