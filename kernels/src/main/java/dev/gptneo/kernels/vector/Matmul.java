@@ -231,9 +231,10 @@ final class Matmul implements WorkerPool.Task {
             }
         }
         float[] s = sums[worker];
-        int minTile = rowTo - rowFrom >= MIN_TILE_ROWS ? MIN_REMAINDER_ROWS : MIN_TILE_ROWS;
+        boolean tiled = rowTo - rowFrom >= MIN_TILE_ROWS;
+        int minTile = tiled ? MIN_REMAINDER_ROWS : MIN_TILE_ROWS;
         int tilesTo = rowTo;
-        if (minTile == MIN_REMAINDER_ROWS && w instanceof PanelWeight) {
+        if (tiled && w instanceof PanelWeight) {
             // The panel comes from memory: one row first, whose light loop streams it into cache
             // at the speed of a one-row product, then the tiles from cache. A tile that streams
             // the panel itself runs too many instructions per byte to keep enough reads in flight.
