@@ -12,10 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A BF16 or F16 matrix packed once, at load, into {@link PanelWeight}'s panels, still 16 bits an
- * element. {@link Matmul} runs the F32 tiles over a panel widened into floats in cache (BF16 at
- * up to 16 rows widens in registers), so that these formats too sum every output in one order
- * whatever the number of rows of x (batch invariance), while decode reads two bytes a weight,
- * once, sequentially.
+ * element. {@link Matmul} runs the F32 tiles over a panel widened into floats in cache (BF16, for
+ * a few rows of x, widens in registers: see Matmul), so that these formats too sum every output in
+ * one order whatever the number of rows of x (batch invariance), while decode reads two bytes a
+ * weight, once, sequentially.
  *
  * <p>A BF16 panel's columns are interleaved in pairs, so that widening needs no conversion of
  * vector shape, which costs a third of decode's bandwidth: an int vector loaded from a step's
