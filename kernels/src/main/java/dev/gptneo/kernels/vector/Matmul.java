@@ -18,8 +18,9 @@ import jdk.incubator.vector.IntVector;
  * outer products (why outer products: {@link OuterProduct}), one row of x a 1 × 2 tile; so from
  * one row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
- * Of several rows, one goes first on its own: its light loop streams the panel from memory into
- * cache, and the tiles then read it there (faster than a tile streaming it: docs/performance.md).
+ * Of several rows, the few left over after whole tiles (up to four, else one) go first: their light
+ * loop streams the panel from memory into cache, and the tiles then read it there, none wasted
+ * on repeated rows (faster than a tile streaming it: docs/performance.md).
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
  *
  * <p>BF16, F16 and Q8_0 matrices are packed at load into the same panels at 16 or 8 bits
@@ -39,8 +40,9 @@ import jdk.incubator.vector.IntVector;
  * <p>The tiles here are a copy of {@link OuterProduct}'s with the panel width a constant: one
  * compiled method serving both this and attention made the products slower (C2 compiles a
  * method once, with the loop profile of all callers; docs/performance-notes.md). For the same
- * reason each narrow format's register tiles are its own, though they differ only in how a
- * step's two weight vectors are made.
+ * reason each format's 4-row tile is its own (F32's streams a panel, the narrow formats' widen
+ * one in registers), as are the narrow formats' other register tiles, though they differ only in
+ * how a step's two weight vectors are made.
  */
 final class Matmul implements WorkerPool.Task {
 
@@ -50,7 +52,7 @@ final class Matmul implements WorkerPool.Task {
      * spilled (BLIS's 6 × 16 for the same reason). A remainder of {@link #MIN_REMAINDER_ROWS} or
      * more rows still runs as a tile, its missing rows repeating its last; a product of fewer rows
      * than {@link #MIN_TILE_ROWS} (decode, bound by reading the weights) runs one row at a time,
-     * which is faster than a tile there.
+     * which is faster than a tile there, or of a packed F32 panel as one {@link #tile4}.
      */
     static final int TILE = 6;
     /** The fewest rows of x that {@link #tile6} multiplies faster than {@link #tile1} one row at a time. */
@@ -231,17 +233,24 @@ final class Matmul implements WorkerPool.Task {
             }
         }
         float[] s = sums[worker];
-        boolean tiled = rowTo - rowFrom >= MIN_TILE_ROWS;
+        int rows = rowTo - rowFrom;
+        boolean tiled = rows >= MIN_TILE_ROWS;
         int minTile = tiled ? MIN_REMAINDER_ROWS : MIN_TILE_ROWS;
         int tilesTo = rowTo;
-        if (tiled && w instanceof PanelWeight) {
-            // The panel comes from memory: one row first, whose light loop streams it into cache
-            // at the speed of a one-row product, then the tiles from cache. A tile that streams
-            // the panel itself runs too many instructions per byte to keep enough reads in flight.
-            tilesTo--;
-            Arrays.fill(s, 0, PANEL, 0f);
-            tile1(x, tilesTo * k, k, panel, s, 0);
-            store(s, 1, tilesTo, j0, valid, out, n);
+        if (rows > 1 && w instanceof PanelWeight) {
+            // The panel comes from memory: a few rows first, whose light loop streams it into
+            // cache at the speed of a one-row product, then the tiles from cache. A tile that
+            // streams the panel itself runs too many instructions per byte to keep enough reads
+            // in flight.
+            int lead = streamingRows(rows);
+            tilesTo -= lead;
+            if (lead == 1) {
+                Arrays.fill(s, 0, PANEL, 0f);
+                tile1(x, tilesTo * k, k, panel, s, 0);
+            } else {
+                tile4(x, tilesTo * k, lead, k, panel, s);
+            }
+            store(s, lead, tilesTo, j0, valid, out, n);
         }
         int r = rowFrom;
         for (; r + minTile <= tilesTo; r += TILE) {
@@ -393,8 +402,53 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
+     * Of a product of several rows by a packed panel, how many stream the panel in: the two to
+     * four rows left over after whole tiles, so that no tile repeats a row; of five left, four,
+     * and the fifth runs alone from cache; with none or one left, one row.
+     */
+    private static int streamingRows(int rows) {
+        int left = rows % TILE;
+        return left < 2 ? 1 : Math.min(left, 4);
+    }
+
+    /**
+     * Up to four rows of x (from x0, stride k; {@code count} of them, the missing ones repeating
+     * the last, whose sums are not stored) times a packed panel, each output summed in the order
+     * of {@link #tile6}: light enough to stream the panel from memory as fast as {@link #tile1}.
+     */
+    private static void tile4(float[] x, int x0, int count, int k, float[] panel, float[] s) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int x1 = x0 + k, x2 = x0 + Math.min(2, count - 1) * k, x3 = x0 + (count - 1) * k;
+        for (int i = 0, p = 0; i < k; i++, p += PANEL) {
+            FloatVector w0 = FloatVector.fromArray(FLOATS, panel, p);
+            FloatVector w1 = FloatVector.fromArray(FLOATS, panel, p + LENGTH);
+            FloatVector a = FloatVector.broadcast(FLOATS, x[x0 + i]);
+            c00 = a.fma(w0, c00);
+            c01 = a.fma(w1, c01);
+            a = FloatVector.broadcast(FLOATS, x[x1 + i]);
+            c10 = a.fma(w0, c10);
+            c11 = a.fma(w1, c11);
+            a = FloatVector.broadcast(FLOATS, x[x2 + i]);
+            c20 = a.fma(w0, c20);
+            c21 = a.fma(w1, c21);
+            a = FloatVector.broadcast(FLOATS, x[x3 + i]);
+            c30 = a.fma(w0, c30);
+            c31 = a.fma(w1, c31);
+        }
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+        c20.intoArray(s, 2 * PANEL);
+        c21.intoArray(s, 2 * PANEL + LENGTH);
+        c30.intoArray(s, 3 * PANEL);
+        c31.intoArray(s, 3 * PANEL + LENGTH);
+    }
+
+    /**
      * One row of x times the first {@code steps} steps of a packed panel (decode of one sequence,
-     * the row that streams a panel in before the tiles, and a row left over after them), added to
+     * a row that streams a panel in before the tiles, and a row left over after them), added to
      * {@code s[so…so+PANEL)}:
      * each output summed in the order of {@link #tile6}, from zero in s, also when a product
      * comes in runs of steps.
