@@ -52,7 +52,7 @@ final class Matmul implements WorkerPool.Task {
      * spilled (BLIS's 6 × 16 for the same reason). A remainder of {@link #MIN_REMAINDER_ROWS} or
      * more rows still runs as a tile, its missing rows repeating its last; a product of fewer rows
      * than {@link #MIN_TILE_ROWS} (decode, bound by reading the weights) runs one row at a time,
-     * which is faster than a tile there, or of a packed F32 panel as one {@link #tile4}.
+     * which is faster than a tile there, or from a packed F32 panel as one {@link #tile4}.
      */
     static final int TILE = 6;
     /** The fewest rows of x that {@link #tile6} multiplies faster than {@link #tile1} one row at a time. */
@@ -79,6 +79,11 @@ final class Matmul implements WorkerPool.Task {
     private static final int BF16_REGISTER_ROWS_MAX = 16;
     /** As {@link #BF16_REGISTER_ROWS_MAX}, for Q8_0: its widening (convert, then scale) costs more, level from 12 rows. */
     private static final int Q8_REGISTER_ROWS_MAX = 8;
+    /**
+     * The most rows of x that stream a packed F32 panel in at once ({@link #tile4}): eight sums,
+     * light enough a loop to read as fast as one row; a 6-row tile streaming read about half as fast.
+     */
+    private static final int STREAMING_ROWS_MAX = 4;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
     private static final int RUN_STEPS = 64;
     /** Output columns of a panel: one tile's width. */
@@ -233,16 +238,16 @@ final class Matmul implements WorkerPool.Task {
             }
         }
         float[] s = sums[worker];
-        int rows = rowTo - rowFrom;
-        boolean tiled = rows >= MIN_TILE_ROWS;
+        int chunkRows = rowTo - rowFrom;
+        boolean tiled = chunkRows >= MIN_TILE_ROWS;
         int minTile = tiled ? MIN_REMAINDER_ROWS : MIN_TILE_ROWS;
         int tilesTo = rowTo;
-        if (rows > 1 && w instanceof PanelWeight) {
+        if (chunkRows > 1 && w instanceof PanelWeight) {
             // The panel comes from memory: a few rows first, whose light loop streams it into
             // cache at the speed of a one-row product, then the tiles from cache. A tile that
             // streams the panel itself runs too many instructions per byte to keep enough reads
             // in flight.
-            int lead = streamingRows(rows);
+            int lead = streamingRows(chunkRows);
             tilesTo -= lead;
             if (lead == 1) {
                 Arrays.fill(s, 0, PANEL, 0f);
@@ -408,13 +413,14 @@ final class Matmul implements WorkerPool.Task {
      */
     private static int streamingRows(int rows) {
         int left = rows % TILE;
-        return left < 2 ? 1 : Math.min(left, 4);
+        return left < 2 ? 1 : Math.min(left, STREAMING_ROWS_MAX);
     }
 
     /**
-     * Up to four rows of x (from x0, stride k; {@code count} of them, the missing ones repeating
-     * the last, whose sums are not stored) times a packed panel, each output summed in the order
-     * of {@link #tile6}: light enough to stream the panel from memory as fast as {@link #tile1}.
+     * Up to {@link #STREAMING_ROWS_MAX} rows of x (from x0, stride k; {@code count} of them, the
+     * missing ones repeating the last, whose sums are not stored) times a packed panel, each output
+     * summed in the order of {@link #tile6}: light enough to stream the panel from memory as fast
+     * as {@link #tile1}.
      */
     private static void tile4(float[] x, int x0, int count, int k, float[] panel, float[] s) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
