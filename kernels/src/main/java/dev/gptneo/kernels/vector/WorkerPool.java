@@ -19,7 +19,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A decode step of GPT-Neo 125M dispatches 61 tasks of tens to hundreds of microseconds
  * each, so handing work over must cost far less than a park/unpark round trip: idle workers
- * spin for a while before parking. Dispatch allocates nothing.
+ * spin for a while before parking. The caller, once its own chunks are done, spins the same
+ * while for the last ones and then parks too, so that a worker the OS descheduled mid-chunk can
+ * have the caller's core. Dispatch allocates nothing.
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -36,7 +38,10 @@ final class WorkerPool implements AutoCloseable {
     static final int CHUNKS_PER_WORKER = 8;
     /** The most chunks a task may have (the claim word's index field). */
     static final int MAX_CHUNKS = 0xffff;
-    /** How long an idle worker spins before parking: longer than the gaps inside a forward pass. */
+    /**
+     * How long a thread spins before it parks, idle between tasks or waiting for a task's last
+     * chunks: longer than the gaps inside a forward pass, and than a chunk of decode.
+     */
     private static final long SPIN_NANOS = 200_000;
 
     /** Longs between two regions' words: one cache line, so that claims in one do not slow the others. */
@@ -52,6 +57,10 @@ final class WorkerPool implements AutoCloseable {
     /** The dispatch number of the task in progress, published after its regions. */
     private final AtomicLong dispatches = new AtomicLong();
     private final AtomicInteger done = new AtomicInteger();
+    /** The chunks of the task in progress, for the worker that completes the last to see. */
+    private volatile int taskChunks;
+    /** The caller of {@link #run}, while it is parked waiting for the last chunks. */
+    private volatile Thread waiter;
     private volatile Task task;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -85,6 +94,7 @@ final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("chunks must be in [1, " + MAX_CHUNKS + "], got " + chunks);
         }
         task = t;
+        taskChunks = chunks;
         done.set(0);
         long dispatch = (dispatches.get() + 1) & 0xffffffffL; // as the regions' words hold it
         int size = size();
@@ -98,13 +108,7 @@ final class WorkerPool implements AutoCloseable {
             LockSupport.unpark(thread);
         }
         work(0, dispatch);
-        for (int spins = 0; done.get() != chunks; spins++) {
-            if (spins < 1 << 16) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield(); // a worker holding a chunk was descheduled: let it run
-            }
-        }
+        awaitDone(chunks);
         task = null;
         Throwable first = failure;
         failure = null;
@@ -155,7 +159,34 @@ final class WorkerPool implements AutoCloseable {
                 failure = e;
             }
         } finally {
-            done.incrementAndGet();
+            if (done.incrementAndGet() == taskChunks) {
+                Thread caller = waiter;
+                if (caller != null) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits until all {@code chunks} of the task are done: spins for as long as a chunk takes,
+     * then parks until the last one is. A longer wait means that a worker holding a chunk was
+     * descheduled, most often for another process; a caller that keeps spinning holds the core
+     * that the OS could move that worker to, whereas a parked one leaves it idle, and an idle
+     * core takes a waiting thread from a busy one.
+     */
+    private void awaitDone(int chunks) {
+        long spinStart = System.nanoTime();
+        for (int spins = 0; done.get() != chunks; spins++) {
+            if ((spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                waiter = Thread.currentThread();
+                if (done.get() != chunks) { // checked again after publishing the waiter: no lost wake-up
+                    LockSupport.park(this);
+                }
+                waiter = null;
+            }
         }
     }
 

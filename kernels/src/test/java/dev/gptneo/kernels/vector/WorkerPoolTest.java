@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+/** A lost wake-up hangs a call, so each test fails after a minute rather than hanging the build. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WorkerPoolTest {
 
     @Test
@@ -60,6 +64,29 @@ class WorkerPoolTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * A chunk that outlasts the caller's spin makes the caller park; the worker that completes the
+     * last chunk must wake it. Durations around the spin's length race the park against that
+     * wake-up: a lost one would hang the call.
+     */
+    @Test
+    void aCallerParkedForTheLastChunkIsWokenWhenItIsDone() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (int round = 0; round < 600; round++) {
+                long nanos = round % 30 * 20_000L; // 0 to 580 µs, around the 200 µs spin
+                AtomicIntegerArray ran = new AtomicIntegerArray(2);
+                pool.run(2, (worker, chunk) -> {
+                    if (chunk == 1) {
+                        LockSupport.parkNanos(nanos);
+                    }
+                    ran.incrementAndGet(chunk);
+                });
+                assertEquals(1, ran.get(0), "round " + round);
+                assertEquals(1, ran.get(1), "round " + round);
             }
         }
     }
