@@ -178,7 +178,7 @@ final class WorkerPool implements AutoCloseable {
     private void awaitDone(int chunks) {
         long spinStart = System.nanoTime();
         for (int spins = 0; done.get() != chunks; spins++) {
-            if ((spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
+            if (stillSpinning(spins, spinStart)) {
                 Thread.onSpinWait();
             } else {
                 waiter = Thread.currentThread();
@@ -209,12 +209,17 @@ final class WorkerPool implements AutoCloseable {
             if (dispatch != seen || closed) {
                 return dispatch;
             }
-            if ((spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS) {
+            if (stillSpinning(spins, spinStart)) {
                 Thread.onSpinWait();
             } else {
                 LockSupport.park(this);
             }
         }
+    }
+
+    /** Whether a wait that began at {@code spinStart} should spin on; the clock is read every 64 spins. */
+    private static boolean stillSpinning(int spins, long spinStart) {
+        return (spins & 63) != 0 || System.nanoTime() - spinStart < SPIN_NANOS;
     }
 
     @Override
