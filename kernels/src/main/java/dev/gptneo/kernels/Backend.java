@@ -130,6 +130,24 @@ public interface Backend extends AutoCloseable {
         return max + Math.log(sum);
     }
 
+    /**
+     * The lowest index of the largest of {@code values}, NaN never chosen (0 when every value is
+     * NaN or -∞): a greedy step's token, over a row of logits already read back to the host. As
+     * with {@link #logSumExp}, the engine runs it for every sequence of a step while the step's
+     * other work waits, so a backend with faster host loops overrides this scalar loop.
+     */
+    default int argmax(float[] values) {
+        int best = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] > max) {
+                max = values[i];
+                best = i;
+            }
+        }
+        return best;
+    }
+
     /** Copies {@code count} rows from {@code src} (starting at {@code srcRow}) into {@code dst}. */
     void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count);
 

@@ -212,6 +212,11 @@ public final class VectorBackend implements Backend {
     }
 
     @Override
+    public int argmax(float[] values) {
+        return VectorMath.argmax(values);
+    }
+
+    @Override
     public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int count) {
         HeapRows.copyRows(floats(src), srcRow, floats(dst), dstRow, count, src.cols());
     }

@@ -144,6 +144,39 @@ final class VectorMath {
         return max;
     }
 
+    /**
+     * The lowest index of the largest of {@code a}, NaN never chosen (0 when every value is NaN
+     * or -∞), as {@code Backend.argmax}: a pass for the largest value (each lane keeps the larger
+     * of itself and the next vector, by comparison, as {@code max} would turn a NaN into its
+     * result), then one to where it first occurs.
+     */
+    static int argmax(float[] a) {
+        FloatVector acc = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        int bound = FLOATS.loopBound(a.length);
+        int i = 0;
+        for (; i < bound; i += LENGTH) {
+            FloatVector v = FloatVector.fromArray(FLOATS, a, i);
+            acc = acc.blend(v, v.compare(VectorOperators.GT, acc));
+        }
+        float max = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < a.length; i++) {
+            max = a[i] > max ? a[i] : max;
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            return 0;
+        }
+        for (i = 0; i < bound; i += LENGTH) {
+            VectorMask<Float> at = FloatVector.fromArray(FLOATS, a, i).compare(VectorOperators.EQ, max);
+            if (at.anyTrue()) {
+                return i + at.firstTrue();
+            }
+        }
+        while (a[i] != max) {
+            i++;
+        }
+        return i;
+    }
+
     /** In place {@code a[i] = exp(a[i] - max)} over {@code a[ao…ao+n)}; returns their sum. */
     static float expShifted(float[] a, int ao, int n, float max) {
         FloatVector acc = FloatVector.zero(FLOATS);

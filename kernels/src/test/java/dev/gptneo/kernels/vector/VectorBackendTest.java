@@ -157,6 +157,46 @@ class VectorBackendTest {
         return Stream.of(outs).map(out -> read(b, out)).toArray(float[][]::new);
     }
 
+    /**
+     * A vocabulary row (50257, not a whole number of vectors) of small values with one larger
+     * value planted, or two equal ones, or NaN beside it: the planted index is the answer, for
+     * the scalar loop and the vector one alike.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 17, 25_000, 50_239, 50_240, 50_256})
+    void argmaxFindsThePlantedLargestAndTheFirstOfATie(int at) {
+        float[] row = new float[50257];
+        Random random = new Random(at);
+        for (int i = 0; i < row.length; i++) {
+            row[i] = random.nextFloat() * 10 - 30;
+        }
+        row[at] = 5;
+        for (Backend b : List.of(SCALAR, VECTOR)) {
+            assertEquals(at, b.argmax(row), b + ": the planted largest");
+            float[] tie = row.clone();
+            tie[row.length - 1 - (at == row.length - 1 ? 1 : 0)] = 5;
+            tie[at] = 5;
+            assertEquals(Math.min(at, row.length - 2), b.argmax(tie), b + ": the first of two equal");
+            float[] nan = row.clone();
+            nan[(at + 1) % row.length] = Float.NaN;
+            nan[0] = at == 0 ? nan[0] : Float.NaN;
+            assertEquals(at, b.argmax(nan), b + ": NaN is never chosen");
+        }
+    }
+
+    @Test
+    void argmaxOfNothingLikelyIsTheFirst() {
+        float[] infinite = new float[37];
+        Arrays.fill(infinite, Float.NEGATIVE_INFINITY);
+        float[] nan = new float[37];
+        Arrays.fill(nan, Float.NaN);
+        for (Backend b : List.of(SCALAR, VECTOR)) {
+            assertEquals(0, b.argmax(infinite), b + ": all -inf");
+            assertEquals(0, b.argmax(nan), b + ": all NaN");
+            assertEquals(0, b.argmax(new float[] {3}), b + ": one value");
+        }
+    }
+
     @Test
     void matmulEachNamesWhatDoesNotFit() {
         Tensor x = VECTOR.allocate(1, 8);

@@ -32,7 +32,10 @@ public final class Generation implements AutoCloseable {
     private final int promptLength;
     /** Where {@link #step()} has the model write; an engine hands its own logits to accept. */
     private final float[] logits;
-    /** The logits before the sampler's penalties and filters, for the reported logprobs. */
+    /**
+     * A copy of the logits before the sampler's penalties and suppression change them, for the
+     * reported logprobs; without those, the logits are reported from where they are.
+     */
     private final float[] raw;
     /** The one token a decode step feeds, reused so a step allocates no input array. */
     private final int[] next = new int[1];
@@ -69,7 +72,7 @@ public final class Generation implements AutoCloseable {
         int vocab = model.config().vocabSize();
         this.params = params;
         this.listener = listener;
-        this.sampler = new Sampler(params, vocab);
+        this.sampler = new Sampler(params, vocab, model.backend());
         this.decoder = tokenizer.newStreamingDecoder();
         this.stopFilter = new StopSequenceFilter(params.stop());
         this.promptLength = promptIds.length;
@@ -170,7 +173,16 @@ public final class Generation implements AutoCloseable {
     public void accept(float[] logits) {
         if (inputWantsLogits) {
             inputWantsLogits = false;
-            emit(choose(logits));
+            // A padded vocabulary's extra rows are no token: never sampled, never reported.
+            Arrays.fill(logits, tokenizer.vocabSize(), logits.length, Float.NEGATIVE_INFINITY);
+            int generated = length - promptLength;
+            int suppressed = !params.ignoreEos() && generated < params.minNewTokens() ? tokenizer.eosId() : -1;
+            float[] reported = logits;
+            if (sampler.changes(suppressed)) {
+                System.arraycopy(logits, 0, raw, 0, raw.length);
+                reported = raw;
+            }
+            emit(sampler.next(logits, context, length, suppressed), reported);
         }
     }
 
@@ -232,22 +244,13 @@ public final class Generation implements AutoCloseable {
         }
     }
 
-    private int choose(float[] logits) {
-        // A padded vocabulary's extra rows are no token: never sampled, never reported.
-        Arrays.fill(logits, tokenizer.vocabSize(), logits.length, Float.NEGATIVE_INFINITY);
-        System.arraycopy(logits, 0, raw, 0, raw.length);
-        int generated = length - promptLength;
-        int eos = tokenizer.eosId();
-        int suppressed = !params.ignoreEos() && generated < params.minNewTokens() ? eos : -1;
-        return sampler.next(logits, context, length, suppressed);
-    }
-
-    private void emit(int id) {
+    /** Reports token {@code id}, with its logprob from {@code logits}, and finishes if it was the last. */
+    private void emit(int id, float[] logits) {
         if (firstTokenNanos == 0) {
             firstTokenNanos = System.nanoTime();
         }
         context[length++] = id;
-        GeneratedToken token = describe(id);
+        GeneratedToken token = describe(id, logits);
         boolean eos = id == tokenizer.eosId() && !params.ignoreEos();
         String delta = eos ? "" : stopFilter.push(decoder.push(id));
         listener.onToken(token, delta);
@@ -272,13 +275,13 @@ public final class Generation implements AutoCloseable {
                 (firstTokenNanos == 0 ? now : firstTokenNanos) - start, now - start));
     }
 
-    private GeneratedToken describe(int id) {
-        double logSum = model.backend().logSumExp(raw);
+    private GeneratedToken describe(int id, float[] logits) {
+        double logSum = model.backend().logSumExp(logits);
         List<GeneratedToken.Alternative> top = new ArrayList<>(params.topLogprobs());
-        for (int alt : LogProbs.topIds(raw, params.topLogprobs())) {
-            top.add(new GeneratedToken.Alternative(alt, tokenizer.decode(new int[] {alt}), (float) (raw[alt] - logSum)));
+        for (int alt : LogProbs.topIds(logits, params.topLogprobs())) {
+            top.add(new GeneratedToken.Alternative(alt, tokenizer.decode(new int[] {alt}), (float) (logits[alt] - logSum)));
         }
-        return new GeneratedToken(id, tokenizer.decode(new int[] {id}), (float) (raw[id] - logSum),
+        return new GeneratedToken(id, tokenizer.decode(new int[] {id}), (float) (logits[id] - logSum),
                 top, tokenizer.isSpecial(id));
     }
 

@@ -1,23 +1,28 @@
 package dev.gptneo.model.generate;
 
+import dev.gptneo.kernels.Backend;
 import java.util.SplittableRandom;
 
 /**
  * Picks the next token from logits, in Hugging Face's order: repetition penalty, end-of-text
  * suppression (min_new_tokens), then either argmax (greedy) or temperature → top-k → top-p →
- * a seeded draw. Works in place on the logits it is given; owns its scratch buffers, so one
- * sampler serves one generation without allocating per token.
+ * a seeded draw. Works in place on the logits it is given ({@link #changes} says when it
+ * writes to them); owns its scratch buffers, so one sampler serves one generation without
+ * allocating per token. The greedy pick is the backend's {@link Backend#argmax}, a vector loop
+ * where the backend has one: the engine picks every sequence's token while the step waits.
  */
 final class Sampler {
 
     private final GenerationParams params;
+    private final Backend backend;
     private final SplittableRandom random;
     private final int[] order;
     private final double[] probs;
     private final boolean[] seen;
 
-    Sampler(GenerationParams params, int vocabSize) {
+    Sampler(GenerationParams params, int vocabSize, Backend backend) {
         this.params = params;
+        this.backend = backend;
         this.random = new SplittableRandom(params.seed());
         this.order = new int[vocabSize];
         this.probs = new double[vocabSize];
@@ -37,7 +42,12 @@ final class Sampler {
         if (suppressed >= 0) {
             logits[suppressed] = Float.NEGATIVE_INFINITY;
         }
-        return params.sample() ? draw(logits) : argmax(logits);
+        return params.sample() ? draw(logits) : backend.argmax(logits);
+    }
+
+    /** Whether {@link #next} with this {@code suppressed} writes to the logits it is given. */
+    boolean changes(int suppressed) {
+        return params.repetitionPenalty() != 1.0 || suppressed >= 0;
     }
 
     /** HF's RepetitionPenaltyLogitsProcessor: each distinct seen token once, sign-aware. */
@@ -53,16 +63,6 @@ final class Sampler {
         for (int i = 0; i < contextLength; i++) {
             seen[context[i]] = false;
         }
-    }
-
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private int draw(float[] logits) {
