@@ -146,9 +146,9 @@ final class VectorMath {
 
     /**
      * The lowest index of the largest of {@code a}, NaN never chosen (0 when every value is NaN
-     * or -∞), as {@code Backend.argmax}: a pass for the largest value (each lane keeps the larger
-     * of itself and the next vector, by comparison, as {@code max} would turn a NaN into its
-     * result), then one to where it first occurs.
+     * or -∞), as {@code Backend.argmax}: a pass for the largest value, then one to where it first
+     * occurs. Each lane keeps a vector's value only where it compares greater, since the
+     * lanewise {@code max} would carry a NaN into the result.
      */
     static int argmax(float[] a) {
         FloatVector acc = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);

@@ -138,6 +138,31 @@ class GenerationTest {
         }
     }
 
+    /**
+     * The repetition penalty changes the logits the sampler picks from; the reported logprobs
+     * stay those of the logits it was given. Hand-made logits (accept takes an engine's): token 1
+     * (in the prompt) has probability 0.6 and token 2 has 0.4. Penalized, ln 0.6 doubles to
+     * -1.02, below ln 0.4, so greedy picks token 2, reported as ln 0.4, with token 1 as ln 0.6.
+     */
+    @Test
+    void logprobsAreOfTheGivenLogitsWhateverThePenaltyChanged() {
+        GenerationParams params = GenerationParams.builder().maxNewTokens(1).repetitionPenalty(2.0).topLogprobs(2)
+                .build();
+        Recorder r = new Recorder();
+        Generation g = new Generation(loaded, new int[] {1}, params, r);
+        g.nextInput(1);
+        float[] logits = new float[loaded.model().config().vocabSize()];
+        Arrays.fill(logits, Float.NEGATIVE_INFINITY);
+        logits[1] = (float) Math.log(0.6);
+        logits[2] = (float) Math.log(0.4);
+        g.accept(logits);
+        GeneratedToken token = r.tokens.getFirst();
+        assertEquals(2, token.id());
+        assertEquals(Math.log(0.4), token.logprob(), 1e-6);
+        assertEquals(List.of(1, 2), token.top().stream().map(GeneratedToken.Alternative::id).toList());
+        assertEquals(Math.log(0.6), token.top().getFirst().logprob(), 1e-6);
+    }
+
     /** Computed here in float64, not with LogProbs: the expectation must not come from the code under test. */
     private static double logSumExp(float[] logits) {
         double max = IntStream.range(0, logits.length).mapToDouble(i -> logits[i]).max().orElseThrow();
