@@ -18,9 +18,10 @@ import jdk.incubator.vector.IntVector;
  * outer products (why outer products: {@link OuterProduct}), one row of x a 1 × 2 tile; so from
  * one row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
- * Of several rows, the few left over after whole tiles (up to four, else one) go first: their light
- * loop streams the panel from memory into cache, and the tiles then read it there, none wasted
- * on repeated rows (faster than a tile streaming it: docs/performance.md).
+ * Of several rows, one goes first: its light loop streams the panel from memory into cache, and
+ * the tiles then read it there, the two to four rows left after whole 6-row tiles in one 4-row
+ * tile, so that few FMAs are wasted on repeated rows (a 4-row tile streaming the panel read it
+ * slower than one row: docs/performance.md).
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
  *
  * <p>BF16, F16 and Q8_0 matrices are packed at load into the same panels at 16 or 8 bits
@@ -40,8 +41,8 @@ import jdk.incubator.vector.IntVector;
  * <p>The tiles here are a copy of {@link OuterProduct}'s with the panel width a constant: one
  * compiled method serving both this and attention made the products slower (C2 compiles a
  * method once, with the loop profile of all callers; docs/performance-notes.md). For the same
- * reason each format's 4-row tile is its own (F32's streams a panel, the narrow formats' widen
- * one in registers), as are the narrow formats' other register tiles, though they differ only in
+ * reason each format's 4-row tile is its own (F32's reads a panel in cache, the narrow formats'
+ * widen one in registers), as are the narrow formats' other register tiles, though they differ only in
  * how a step's two weight vectors are made.
  */
 final class Matmul implements WorkerPool.Task {
@@ -50,17 +51,15 @@ final class Matmul implements WorkerPool.Task {
      * Rows of x per register tile: its twelve sums (six rows by a panel's two vectors), the two
      * weight vectors and a broadcast fill AVX2's sixteen vector registers, where a 4 × 4 tile
      * spilled (BLIS's 6 × 16 for the same reason). A remainder of {@link #MIN_REMAINDER_ROWS} or
-     * more rows still runs as a tile, its missing rows repeating its last; a product of fewer rows
-     * than {@link #MIN_TILE_ROWS} (decode, bound by reading the weights) runs one row at a time,
-     * which is faster than a tile there, or from a packed F32 panel as one {@link #tile4}.
+     * more rows still runs as a tile: up to {@link #SMALL_TILE_ROWS} rows a {@link #tile4}, more a
+     * tile6 whose missing rows repeat its last.
      */
     static final int TILE = 6;
-    /** The fewest rows of x that {@link #tile6} multiplies faster than {@link #tile1} one row at a time. */
+    /** The fewest rows of x for which an F16 panel is widened whole into cache for the tiles; fewer widen it a run at a time. */
     private static final int MIN_TILE_ROWS = 4;
     /**
-     * The fewest rows left over after the full tiles of a product of at least
-     * {@link #MIN_TILE_ROWS} rows that still run as a tile: one at a time, each row would take a
-     * step per FMA latency, where the rows' weights are in cache and a tile is bound by its FMAs.
+     * The fewest rows, of those still to multiply by a panel in cache, that run as a tile: one at
+     * a time, each row would take a step per FMA latency, where a tile is bound by its FMAs.
      */
     private static final int MIN_REMAINDER_ROWS = 2;
     /**
@@ -79,11 +78,8 @@ final class Matmul implements WorkerPool.Task {
     private static final int BF16_REGISTER_ROWS_MAX = 16;
     /** As {@link #BF16_REGISTER_ROWS_MAX}, for Q8_0: its widening (convert, then scale) costs more, level from 12 rows. */
     private static final int Q8_REGISTER_ROWS_MAX = 8;
-    /**
-     * The most rows of x that stream a packed F32 panel in at once ({@link #tile4}): eight sums,
-     * light enough a loop to read as fast as one row; a 6-row tile streaming read about half as fast.
-     */
-    private static final int STREAMING_ROWS_MAX = 4;
+    /** The most rows of a remainder after whole tiles that run as a {@link #tile4} rather than a {@link #tile6}. */
+    private static final int SMALL_TILE_ROWS = 4;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
     private static final int RUN_STEPS = 64;
     /** Output columns of a panel: one tile's width. */
@@ -239,28 +235,25 @@ final class Matmul implements WorkerPool.Task {
         }
         float[] s = sums[worker];
         int chunkRows = rowTo - rowFrom;
-        boolean tiled = chunkRows >= MIN_TILE_ROWS;
-        int minTile = tiled ? MIN_REMAINDER_ROWS : MIN_TILE_ROWS;
         int tilesTo = rowTo;
         if (chunkRows > 1 && w instanceof PanelWeight) {
-            // The panel comes from memory: a few rows first, whose light loop streams it into
+            // The panel comes from memory: the last row first, whose light loop streams it into
             // cache at the speed of a one-row product, then the tiles from cache. A tile that
             // streams the panel itself runs too many instructions per byte to keep enough reads
-            // in flight.
-            int lead = streamingRows(chunkRows);
-            tilesTo -= lead;
-            if (lead == 1) {
-                Arrays.fill(s, 0, PANEL, 0f);
-                tile1(x, tilesTo * k, k, panel, s, 0);
-            } else {
-                tile4(x, tilesTo * k, lead, k, panel, s);
-            }
-            store(s, lead, tilesTo, j0, valid, out, n);
+            // in flight, even one of four rows.
+            tilesTo--;
+            Arrays.fill(s, 0, PANEL, 0f);
+            tile1(x, tilesTo * k, k, panel, s, 0);
+            store(s, 1, tilesTo, j0, valid, out, n);
         }
         int r = rowFrom;
-        for (; r + minTile <= tilesTo; r += TILE) {
+        for (; r + MIN_REMAINDER_ROWS <= tilesTo; r += TILE) {
             int count = Math.min(TILE, tilesTo - r);
-            tile6(x, r * k, count, k, panel, s);
+            if (count <= SMALL_TILE_ROWS) {
+                tile4(x, r * k, count, k, panel, s);
+            } else {
+                tile6(x, r * k, count, k, panel, s);
+            }
             store(s, count, r, j0, valid, out, n);
         }
         for (; r < tilesTo; r++) {
@@ -407,20 +400,10 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * Of a product of several rows by a packed panel, how many stream the panel in: the two to
-     * four rows left over after whole tiles, so that no tile repeats a row; of five left, four,
-     * and the fifth runs alone from cache; with none or one left, one row.
-     */
-    private static int streamingRows(int rows) {
-        int left = rows % TILE;
-        return left < 2 ? 1 : Math.min(left, STREAMING_ROWS_MAX);
-    }
-
-    /**
-     * Up to {@link #STREAMING_ROWS_MAX} rows of x (from x0, stride k; {@code count} of them, the
-     * missing ones repeating the last, whose sums are not stored) times a packed panel, each output
-     * summed in the order of {@link #tile6}: light enough to stream the panel from memory as fast
-     * as {@link #tile1}.
+     * Two to {@link #SMALL_TILE_ROWS} rows of x (from x0, stride k; {@code count} of them, the
+     * missing ones repeating the last, whose sums are not stored) times a panel in cache, each
+     * output summed in the order of {@link #tile6}: the rows left after whole tiles, fewer FMAs
+     * wasted on repeated rows than in a 6-row tile.
      */
     private static void tile4(float[] x, int x0, int count, int k, float[] panel, float[] s) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;

@@ -99,7 +99,7 @@ class VectorBackendTest {
         int n = 2 * PanelWeight.WIDTH + 7;
         HostTensor w = RandomTensors.host(random, dtype == DType.Q8_0 ? DType.F32 : dtype, n, k, 0.5f);
         HostTensor bias = RandomTensors.host(random, DType.F32, 1, n, 1f);
-        for (int rows : new int[] {2, 3, 4, 5, 6, 7, 9, 11, 16, 33}) {
+        for (int rows : new int[] {2, 3, 4, 5, 6, 7, 8, 9, 11, 16, 33}) {
             float[] x = RandomTensors.floats(random, rows * k);
             float[] together = product(VECTOR, w, dtype, bias, x, rows, false);
             for (int r = 0; r < rows; r++) {
