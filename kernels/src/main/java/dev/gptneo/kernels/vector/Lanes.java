@@ -1,5 +1,6 @@
 package dev.gptneo.kernels.vector;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,6 +21,11 @@ final class Lanes {
     static final VectorSpecies<Byte> BYTES =
             VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 4));
     static final int LENGTH = FLOATS.length();
+    /**
+     * The CPU's vector registers, which bound the size of a register tile: 32 where its widest
+     * vectors are 512-bit (AVX-512, whose encoding also gives narrower vectors 32), else 16 (AVX2).
+     */
+    static final int VECTOR_REGISTERS = FloatVector.SPECIES_MAX.vectorBitSize() >= 512 ? 32 : 16;
 
     private Lanes() {
     }

@@ -14,12 +14,13 @@ import jdk.incubator.vector.IntVector;
  *
  * <p>F32 matrices are {@link PanelWeight}s, packed at load as BLAS packs a panel: {@link #PANEL}
  * weight rows, transposed so that step i of the inner loop reads the panel's i-th column as
- * consecutive vectors. A 6 × 2 register tile multiplies six rows of x at a time by a panel as
- * outer products (why outer products: {@link OuterProduct}), one row of x a 1 × 2 tile; so from
+ * consecutive vectors. A register tile of {@link #TILE} rows by two vectors (8 × 2 with AVX-512's
+ * registers, 6 × 2 with AVX2's) multiplies that many rows of x at a time by a panel as outer
+ * products (why outer products: {@link OuterProduct}), one row of x a 1 × 2 tile; so from
  * one row to hundreds it is one kernel, which sums each output in the same order (batch invariance,
  * see PanelWeight), streams each panel once per call, and nears the FMA peak from a few rows on.
  * Of several rows, one goes first: its light loop streams the panel from memory into cache, and
- * the tiles then read it there, the two to four rows left after whole 6-row tiles in one 4-row
+ * the tiles then read it there, the two to four rows left after whole tiles in one 4-row
  * tile, so that few FMAs are wasted on repeated rows (a 4-row tile streaming the panel read it
  * slower than one row: docs/performance.md).
  * A chunk of work is a panel and a range of rows of x, so that small matrices still split evenly.
@@ -48,13 +49,14 @@ import jdk.incubator.vector.IntVector;
 final class Matmul implements WorkerPool.Task {
 
     /**
-     * Rows of x per register tile: its twelve sums (six rows by a panel's two vectors), the two
-     * weight vectors and a broadcast fill AVX2's sixteen vector registers, where a 4 × 4 tile
-     * spilled (BLIS's 6 × 16 for the same reason). A remainder of {@link #MIN_REMAINDER_ROWS} or
-     * more rows still runs as a tile: up to {@link #SMALL_TILE_ROWS} rows a {@link #tile4}, more a
-     * tile6 whose missing rows repeat its last.
+     * Rows of x per register tile, as many as the vector registers hold sums for: with 32 (AVX-512)
+     * a {@link #tile8}, sixteen sums (eight rows by a panel's two vectors), the two weight vectors
+     * and a broadcast; with 16 (AVX2) a {@link #tile6}, twelve sums, where a 4 × 4 tile spilled
+     * (BLIS's 6 × 16 for the same reason). A remainder of {@link #MIN_REMAINDER_ROWS} or more rows
+     * still runs as a tile: up to {@link #SMALL_TILE_ROWS} rows a {@link #tile4}, more a full tile
+     * whose rows past the remainder are not stored.
      */
-    static final int TILE = 6;
+    static final int TILE = Lanes.VECTOR_REGISTERS >= 32 ? 8 : 6;
     /** The fewest rows of x for which an F16 panel is widened whole into cache for the tiles; fewer widen it a run at a time. */
     private static final int MIN_TILE_ROWS = 4;
     /**
@@ -78,7 +80,7 @@ final class Matmul implements WorkerPool.Task {
     private static final int BF16_REGISTER_ROWS_MAX = 16;
     /** As {@link #BF16_REGISTER_ROWS_MAX}, for Q8_0: its widening (convert, then scale) costs more, level from 12 rows. */
     private static final int Q8_REGISTER_ROWS_MAX = 8;
-    /** The most rows of a remainder after whole tiles that run as a {@link #tile4} rather than a {@link #tile6}. */
+    /** The most rows of a remainder after whole tiles that run as a {@link #tile4} rather than a whole tile. */
     private static final int SMALL_TILE_ROWS = 4;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
     private static final int RUN_STEPS = 64;
@@ -92,6 +94,13 @@ final class Matmul implements WorkerPool.Task {
 
     // The operands of the call in progress.
     private float[] x;
+    /**
+     * For {@link #tile8}: x's rows in groups of {@link #TILE}, step by step (group g's row r,
+     * element i at {@code g * TILE * k + i * TILE + r}), so that a tile's broadcasts load from
+     * one address plus constants. With x's rows at their own offsets the tile ran at 0.85 of
+     * this speed (docs/performance-notes.md).
+     */
+    private float[] xTiles = new float[0];
     private float[] bias;
     private int rows;
     private int k;
@@ -142,6 +151,9 @@ final class Matmul implements WorkerPool.Task {
         this.bias = bias;
         this.gelu = gelu;
         this.x = x.data();
+        if (TILE == 8 && rows >= MIN_REMAINDER_ROWS) {
+            packTiles();
+        }
         int units = partEnds[partCount - 1];
         rowSplits = Math.clamp(Math.ceilDiv(wantedChunks(pool), units), 1, Math.ceilDiv(rows, TILE));
         chunks = (int) Math.min((long) units * rowSplits, WorkerPool.MAX_CHUNKS);
@@ -149,6 +161,26 @@ final class Matmul implements WorkerPool.Task {
             pool.run(chunks, this);
         } finally {
             release();
+        }
+    }
+
+    /** Copies x into {@link #xTiles}, its last group filled up with zeros. */
+    private void packTiles() {
+        int padded = Math.ceilDiv(rows, TILE) * TILE;
+        if (xTiles.length < padded * k) {
+            xTiles = new float[padded * k];
+        }
+        for (int r = 0; r < padded; r++) {
+            int to = r / TILE * TILE * k + r % TILE;
+            if (r < rows) {
+                for (int i = 0, from = r * k; i < k; i++, to += TILE) {
+                    xTiles[to] = x[from + i];
+                }
+            } else {
+                for (int i = 0; i < k; i++, to += TILE) {
+                    xTiles[to] = 0f;
+                }
+            }
         }
     }
 
@@ -251,6 +283,8 @@ final class Matmul implements WorkerPool.Task {
             int count = Math.min(TILE, tilesTo - r);
             if (count <= SMALL_TILE_ROWS) {
                 tile4(x, r * k, count, k, panel, s);
+            } else if (TILE == 8) {
+                tile8(xTiles, r * k, k, panel, s);
             } else {
                 tile6(x, r * k, count, k, panel, s);
             }
@@ -352,9 +386,66 @@ final class Matmul implements WorkerPool.Task {
     }
 
     /**
-     * Up to {@link #TILE} rows of x (from x0, stride k; {@code count} of them, the missing ones
-     * repeating the last, whose sums are not stored) times a packed panel: at step i, the two
-     * vectors of the panel's column i, each multiplied by the rows' element i.
+     * Eight rows of x, a group of {@link #xTiles} from {@code xo} (those past the rows wanted are
+     * other rows or zeros, their sums not stored), times a packed panel, summed as {@link #tile6}
+     * sums: the tile for 32 vector registers.
+     */
+    private static void tile8(float[] xp, int xo, int k, float[] panel, float[] s) {
+        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int i = 0, p = 0, q = xo; i < k; i++, p += PANEL, q += TILE) {
+            FloatVector b0 = FloatVector.fromArray(FLOATS, panel, p);
+            FloatVector b1 = FloatVector.fromArray(FLOATS, panel, p + LENGTH);
+            FloatVector a = FloatVector.broadcast(FLOATS, xp[q]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(FLOATS, xp[q + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(FLOATS, xp[q + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(FLOATS, xp[q + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(FLOATS, xp[q + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(FLOATS, xp[q + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(FLOATS, xp[q + 6]);
+            c60 = a.fma(b0, c60);
+            c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(FLOATS, xp[q + 7]);
+            c70 = a.fma(b0, c70);
+            c71 = a.fma(b1, c71);
+        }
+        // Stored inline: vectors passed to a helper C2 does not inline would be boxed (see OuterProduct).
+        c00.intoArray(s, 0);
+        c01.intoArray(s, LENGTH);
+        c10.intoArray(s, PANEL);
+        c11.intoArray(s, PANEL + LENGTH);
+        c20.intoArray(s, 2 * PANEL);
+        c21.intoArray(s, 2 * PANEL + LENGTH);
+        c30.intoArray(s, 3 * PANEL);
+        c31.intoArray(s, 3 * PANEL + LENGTH);
+        c40.intoArray(s, 4 * PANEL);
+        c41.intoArray(s, 4 * PANEL + LENGTH);
+        c50.intoArray(s, 5 * PANEL);
+        c51.intoArray(s, 5 * PANEL + LENGTH);
+        c60.intoArray(s, 6 * PANEL);
+        c61.intoArray(s, 6 * PANEL + LENGTH);
+        c70.intoArray(s, 7 * PANEL);
+        c71.intoArray(s, 7 * PANEL + LENGTH);
+    }
+
+    /**
+     * Up to six rows of x (from x0, stride k; {@code count} of them, the missing ones repeating
+     * the last, whose sums are not stored) times a packed panel: at step i, the two vectors of the
+     * panel's column i, each multiplied by the rows' element i. The tile for 16 vector registers;
+     * with its rows packed as {@link #tile8}'s are, C2 hoisted broadcasts and spilled sums.
      */
     private static void tile6(float[] x, int x0, int count, int k, float[] panel, float[] s) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -403,7 +494,7 @@ final class Matmul implements WorkerPool.Task {
      * Two to {@link #SMALL_TILE_ROWS} rows of x (from x0, stride k; {@code count} of them, the
      * missing ones repeating the last, whose sums are not stored) times a panel in cache, each
      * output summed in the order of {@link #tile6}: the rows left after whole tiles, fewer FMAs
-     * wasted on repeated rows than in a 6-row tile.
+     * wasted on repeated rows than in a whole tile.
      */
     private static void tile4(float[] x, int x0, int count, int k, float[] panel, float[] s) {
         FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00;
