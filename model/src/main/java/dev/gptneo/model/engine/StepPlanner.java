@@ -22,8 +22,15 @@ import java.util.function.Function;
  */
 final class StepPlanner {
 
-    /** Rows a step may always fill with prompt rows: with few streams, a step costs about the same whether it has one row or a few. */
-    static final int STEP_ROWS_FLOOR = 16;
+    /**
+     * Rows a step may always fill with prompt rows. A step reads every weight once whatever its
+     * rows, and each row adds its FMAs: up to this many rows a step stays within the length of a
+     * 16-stream step with its prompt rows, so while few streams decode (a wave of requests
+     * arriving together) newcomers start in fewer steps without lengthening the longest gaps.
+     * With 16, sixteen served streams got 11 % fewer tokens a second and waited 1.5 × as long
+     * (p99) for their first (docs/performance.md).
+     */
+    static final int STEP_ROWS_FLOOR = 32;
 
     /**
      * One sequence's part of a step: its cache, the ids to run on it, and whether the logits of
