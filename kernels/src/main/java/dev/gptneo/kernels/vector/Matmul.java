@@ -44,7 +44,8 @@ import jdk.incubator.vector.IntVector;
  * method once, with the loop profile of all callers; docs/performance-notes.md). For the same
  * reason each format's 4-row tile is its own (F32's reads a panel in cache, the narrow formats'
  * widen one in registers), as are the narrow formats' other register tiles, though they differ only in
- * how a step's two weight vectors are made.
+ * how a step's two weight vectors are made. {@link #tile6} and {@link #tile8} repeat each other's
+ * lines for the same reason: a tile's sums are locals, one per register, which no loop can index.
  */
 final class Matmul implements WorkerPool.Task {
 
