@@ -152,6 +152,7 @@ final class LoadReport {
         o.addProperty("vanish_fraction", mix.vanish());
         o.addProperty("malformed_fraction", mix.malformed());
         o.addProperty("flood", settings.flood());
+        o.addProperty("warmup_requests", settings.warmupRequests());
         o.addProperty("completed", completed);
         o.addProperty("cancelled", cancelled);
         o.addProperty("failed", failed());
@@ -173,7 +174,7 @@ final class LoadReport {
 
     synchronized String toText() {
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, """
-                target %s: %d requests%s, %d at a time, %d prompt + %d new tokens each (seed %d)
+                target %s: %d requests%s, %d at a time, %d prompt + %d new tokens each (seed %d)%s
                 completed %d, %sfailed %d%s
                 %d output tokens in %.3f s: %.1f tokens/s, %.2f requests/s
                 calls: %s; unexpected %d%s
@@ -181,7 +182,9 @@ final class LoadReport {
                 """,
                 settings.target(), requests(),
                 settings.duration() == null ? "" : " started in " + settings.duration().toSeconds() + " s",
-                settings.concurrency(), settings.promptTokens(), settings.maxNewTokens(), settings.seed(), completed,
+                settings.concurrency(), settings.promptTokens(), settings.maxNewTokens(), settings.seed(),
+                settings.warmupRequests() == 0 ? "" : ", after " + settings.warmupRequests() + " warm-up calls",
+                completed,
                 settings.mix().cancel() == 0 ? ""
                         : String.format(Locale.ROOT, "cancelled by the client %d (--cancel-fraction %s), ", cancelled,
                                 settings.mix().cancel()),

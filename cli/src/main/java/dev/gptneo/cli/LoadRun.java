@@ -29,7 +29,17 @@ final class LoadRun {
      * RESOURCE_EXHAUSTED is expected. {@code timeout}: each call's deadline (DEADLINE's is 1 ms).
      */
     record Settings(String target, int concurrency, int requests, Duration duration, int promptTokens,
-            int maxNewTokens, long seed, CallPlan.Mix mix, Duration stallHold, boolean flood, Duration timeout) {
+            int maxNewTokens, long seed, CallPlan.Mix mix, Duration stallHold, boolean flood, Duration timeout,
+            int warmupRequests) {
+
+        /**
+         * The warm-up's settings: its calls, the same sizes, none hostile, and prompts of another
+         * seed, so that a server that caches prompts gains nothing from it for the measured calls.
+         */
+        Settings warmup() {
+            return new Settings(target, concurrency, warmupRequests, null, promptTokens, maxNewTokens, ~seed,
+                    CallPlan.Mix.NONE, stallHold, false, timeout, 0);
+        }
     }
 
     /**

@@ -106,6 +106,12 @@ final class LoadtestCommand extends SubCommand {
             description = "each call's deadline, from its start to its last message (default: ${DEFAULT-VALUE})")
     int timeoutSeconds = 600;
 
+    @Option(names = "--warmup-requests", paramLabel = "W",
+            description = "calls run first, --concurrency at a time, the same sizes and none hostile, and left out of"
+                    + " the report: a server that has just started still compiles its code while it serves, and its"
+                    + " slowest gaps show it (default: ${DEFAULT-VALUE})")
+    int warmupRequests;
+
     @Option(names = "--json", description = "one JSON object instead of the table")
     boolean json;
 
@@ -123,14 +129,14 @@ final class LoadtestCommand extends SubCommand {
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = ProgressLine.stderrIsTerminal();
         Duration period = Duration.ofMillis(terminal ? TERMINAL_PROGRESS_MS : LOG_PROGRESS_MS);
-        LoadRun run = new LoadRun(settings, clients);
-        LoadReport report;
-        ProgressLine progress = new ProgressLine(err, terminal, period, () -> progressText(settings, run.progress()));
-        try {
-            report = run.run();
-        } finally {
-            progress.close(); // before the report, which must never land inside a progress line
+        if (settings.warmupRequests() > 0) {
+            LoadReport warmup = run(settings.warmup(), clients, "loadtest warm-up: ", err, terminal, period);
+            if (warmup.failed() > 0) {
+                throw new IllegalStateException("warm-up: " + warmup.failed() + " of " + warmup.requests()
+                        + " calls failed: " + warmup.errorsByCode(), warmup.firstFailure().orElse(null));
+            }
         }
+        LoadReport report = run(settings, clients, "loadtest: ", err, terminal, period);
         new PrintStream(io.out(), true, StandardCharsets.UTF_8).println(json ? report.toJson() : report.toText());
         // Scripts read the status: a failure the report lists must not exit 0.
         if (report.failed() > 0) {
@@ -146,6 +152,19 @@ final class LoadtestCommand extends SubCommand {
                     + settings.concurrency() + " did not exceed the server's --max-concurrent + --max-queued");
         }
         return 0;
+    }
+
+    /** Runs one phase's calls with its progress line on stderr. */
+    private static LoadReport run(LoadRun.Settings settings, Supplier<GptNeoClientBuilder> clients, String label,
+                                  PrintWriter err, boolean terminal, Duration period) {
+        LoadRun run = new LoadRun(settings, clients);
+        ProgressLine progress = new ProgressLine(err, terminal, period,
+                () -> label + progressText(settings, run.progress()));
+        try {
+            return run.run();
+        } finally {
+            progress.close(); // before the report, which must never land inside a progress line
+        }
     }
 
     /** The flags' settings, refused with a usage error when a number is out of range. */
@@ -166,6 +185,13 @@ final class LoadtestCommand extends SubCommand {
         atLeastOne("--max-new-tokens", maxNewTokens);
         atLeastOne("--timeout-seconds", timeoutSeconds);
         atLeastOne("--stall-seconds", stallSeconds);
+        if (warmupRequests < 0) {
+            throw new UsageException("--warmup-requests must be at least 0, got " + warmupRequests);
+        }
+        if (warmupRequests > 0 && flood) {
+            throw new UsageException("--warmup-requests and --flood cannot be used together: a flood's refusals"
+                    + " would fail the warm-up");
+        }
         if (stallFraction > 0 && stallSeconds >= timeoutSeconds) {
             throw new UsageException("--stall-seconds must be below --timeout-seconds (" + timeoutSeconds + "), got "
                     + stallSeconds + ": a stalled call's deadline counts its stall");
@@ -178,7 +204,7 @@ final class LoadtestCommand extends SubCommand {
                     + " --malformed-fraction add up to " + Math.round(mix.total() * 1e6) / 1e6 + ": at most 1");
         }
         return new LoadRun.Settings(connection.target, concurrency, total, duration, promptTokens, maxNewTokens, seed,
-                mix, Duration.ofSeconds(stallSeconds), flood, Duration.ofSeconds(timeoutSeconds));
+                mix, Duration.ofSeconds(stallSeconds), flood, Duration.ofSeconds(timeoutSeconds), warmupRequests);
     }
 
     private static double fraction(String flag, double value) throws UsageException {
@@ -200,7 +226,7 @@ final class LoadtestCommand extends SubCommand {
                 : seconds < settings.duration().toSeconds()
                         ? seconds + " of " + settings.duration().toSeconds() + " s, " + p.ended() + " done"
                         : seconds + " s, ending the calls in flight, " + p.ended() + " done";
-        return String.format(Locale.ROOT, "loadtest: %s, %s%d failed, %.1f tokens/s", done,
+        return String.format(Locale.ROOT, "%s, %s%d failed, %.1f tokens/s", done,
                 settings.mix().cancel() == 0 ? "" : p.cancelled() + " cancelled, ", p.failed(), p.tokensPerSecond());
     }
 }

@@ -151,6 +151,38 @@ class LoadtestCommandTest {
     }
 
     @Test
+    void warmupCallsRunFirstWithOtherPromptsAndAreLeftOutOfTheReport() throws Exception {
+        String target = serve(4);
+        int status = loadtest(target, "--concurrency", "2", "--requests", "3", "--warmup-requests", "4",
+                "--prompt-tokens", "6", "--max-new-tokens", "2", "--json");
+        assertEquals(0, status, err());
+        JsonObject report = report();
+        assertEquals(4, report.get("warmup_requests").getAsInt());
+        assertEquals(3, report.get("requests").getAsInt());
+        assertEquals(3, report.get("completed").getAsInt());
+        assertEquals(3 * 2, report.get("output_tokens").getAsInt());
+        assertEquals(7, server.prompts.size(), "the warm-up's calls reached the server");
+        assertEquals(7, new HashSet<>(server.prompts).size(), "the warm-up's prompts are not the measured ones");
+        assertEquals(0, loadtest(target, "--requests", "3", "--prompt-tokens", "6", "--max-new-tokens", "2", "--json"),
+                err());
+        assertEquals(Set.copyOf(server.prompts.subList(4, 7)), Set.copyOf(server.prompts.subList(7, 10)),
+                "the measured calls send the prompts they send without a warm-up (in the order they arrived)");
+        assertTrue(CliRun.of("loadtest", "--target", target, "--requests", "2", "--warmup-requests", "1",
+                "--max-new-tokens", "1").out().startsWith("target " + target + ": 2 requests, 1 at a time, 32 prompt"
+                + " + 1 new tokens each (seed 0), after 1 warm-up calls\n"));
+    }
+
+    @Test
+    void aNegativeWarmupOrOneWithAFloodIsAUsageError() {
+        assertEquals(2, loadtest("127.0.0.1:1", "--warmup-requests", "-1"));
+        assertEquals("error: --warmup-requests must be at least 0, got -1", last.firstErrorLine());
+        assertEquals(2, loadtest("127.0.0.1:1", "--warmup-requests", "2", "--flood"));
+        assertEquals("error: --warmup-requests and --flood cannot be used together: a flood's refusals would fail"
+                + " the warm-up", last.firstErrorLine());
+        assertEquals("", out(), "nothing was run");
+    }
+
+    @Test
     void theTableReportsEveryLatencyAndRequestsDefaultToFourPerSlot() throws Exception {
         String target = serve(4);
         assertEquals(0, loadtest(target, "--concurrency", "2", "--max-new-tokens", "3"), err());

@@ -27,9 +27,8 @@ final class StepPlanner {
      * rows, and each row adds its FMAs: up to this many rows a step stays within the length of a
      * 16-stream step with its prompt rows, so while few streams decode (a wave of requests
      * arriving together) newcomers start in fewer steps without lengthening the longest gaps.
-     * With 16, sixteen streams served by a server still warming up got 11 % fewer tokens a
-     * second and waited 1.5 × as long (p99) for their first; on a warm one the two were level
-     * (docs/performance.md).
+     * With 16, sixteen served streams waited 1.5 × as long (p99) for their first token, and on
+     * a server still warming up got 11 % fewer tokens a second (docs/performance.md).
      */
     static final int STEP_ROWS_FLOOR = 32;
 
