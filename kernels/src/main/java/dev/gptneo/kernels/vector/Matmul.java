@@ -85,6 +85,8 @@ final class Matmul implements WorkerPool.Task {
     private static final int SMALL_TILE_ROWS = 4;
     /** Steps of a narrow panel widened at a time in decode: 64 of its columns of floats, in L1 with the sums. */
     private static final int RUN_STEPS = 64;
+    /** Steps of a group of x's rows packed at a time ({@link #packTiles}): 8 KB of xTiles. */
+    private static final int PACK_STEPS = 256;
     /** Output columns of a panel: one tile's width. */
     private static final int PANEL = PanelWeight.WIDTH;
 
@@ -165,21 +167,30 @@ final class Matmul implements WorkerPool.Task {
         }
     }
 
-    /** Copies x into {@link #xTiles}, its last group filled up with zeros. */
+    /**
+     * Copies x into {@link #xTiles}, its last group filled up with zeros: a group's rows
+     * {@link #PACK_STEPS} steps at a time, so that the part of xTiles they fill stays in L1 until
+     * all eight have written it (row by row over all of k, packing 512 × 3072 took 1.6 × as long).
+     */
     private void packTiles() {
         int padded = Math.ceilDiv(rows, TILE) * TILE;
         if (xTiles.length < padded * k) {
             xTiles = new float[padded * k];
         }
-        for (int r = 0; r < padded; r++) {
-            int to = r / TILE * TILE * k + r % TILE;
-            if (r < rows) {
-                for (int i = 0, from = r * k; i < k; i++, to += TILE) {
-                    xTiles[to] = x[from + i];
-                }
-            } else {
-                for (int i = 0; i < k; i++, to += TILE) {
-                    xTiles[to] = 0f;
+        for (int g = 0; g < padded; g += TILE) {
+            for (int i0 = 0; i0 < k; i0 += PACK_STEPS) {
+                int end = Math.min(k, i0 + PACK_STEPS);
+                for (int r = g; r < g + TILE; r++) {
+                    int to = g * k + i0 * TILE + r - g;
+                    if (r < rows) {
+                        for (int i = r * k + i0, last = r * k + end; i < last; i++, to += TILE) {
+                            xTiles[to] = x[i];
+                        }
+                    } else {
+                        for (int i = i0; i < end; i++, to += TILE) {
+                            xTiles[to] = 0f;
+                        }
+                    }
                 }
             }
         }
