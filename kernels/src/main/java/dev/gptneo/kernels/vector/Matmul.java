@@ -154,7 +154,7 @@ final class Matmul implements WorkerPool.Task {
         this.bias = bias;
         this.gelu = gelu;
         this.x = x.data();
-        if (TILE == 8 && rows >= MIN_REMAINDER_ROWS) {
+        if (TILE == 8 && rows > SMALL_TILE_ROWS && someTile8()) {
             packTiles();
         }
         int units = partEnds[partCount - 1];
@@ -165,6 +165,20 @@ final class Matmul implements WorkerPool.Task {
         } finally {
             release();
         }
+    }
+
+    /**
+     * Whether a part of the call may run {@link #tile8}: not when every part is a narrow weight
+     * that these rows multiply in registers ({@link #fewRows}, BF16 and Q8_0 decode), which
+     * would leave xTiles unread.
+     */
+    private boolean someTile8() {
+        for (int p = 0; p < partCount; p++) {
+            if (!(parts[p] instanceof NarrowPanelWeight narrow) || rows > fewRowsAtMost(narrow)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
