@@ -13,18 +13,25 @@ import jdk.incubator.vector.VectorShuffle;
  *
  * <p>Every result here is the same bits whether C2 has compiled the code or the Vector API's
  * Java fallback runs it (before compilation, or where C2 gives up): sums of lanes go in a fixed
- * tree ({@link #sumLanes}), and exp is a polynomial of plain operations ({@link #exp}). The
- * library's {@code EXP} and {@code TANH} (a math library once compiled, a lane-by-lane
- * {@code Math} call before) and {@code reduceLanes(ADD)} (a tree once compiled, a loop before)
- * are not, which made a sequence's logits depend on how warm the JIT was when it ran: alone or
- * in a batch, they differed by up to 1.4e-4 (BatchForwardTest).
+ * tree ({@link #sumLanes}), and exp is a polynomial of plain operations
+ * ({@link #exp(FloatVector)}; a loop's tail takes it a float at a time, {@link #exp(float)}, with
+ * the same bits). The library's {@code EXP} and {@code TANH} (a math library once compiled, a
+ * lane-by-lane {@code Math} call before) and {@code reduceLanes(ADD)} (a tree once compiled, a
+ * loop before) are not, which made a sequence's logits depend on how warm the JIT was when it
+ * ran: alone or in a batch, they differed by up to 1.4e-4 (BatchForwardTest).
  */
 final class VectorMath {
 
     private static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
     private static final float GELU_CUBE = 0.044715f * GELU_C;
-    /** Lane i to lane i ^ 2^k, for k from the widest: the steps of {@link #sumLanes}'s tree. */
-    private static final VectorShuffle<Float>[] HALVES = halves();
+    // Lane i to lane i ^ k: the steps of sumLanes's tree, null where k ≥ LENGTH. Fields, not an
+    // array, so that C2 sees each as a constant.
+    private static final VectorShuffle<Float> SWAP_32 = swap(32);
+    private static final VectorShuffle<Float> SWAP_16 = swap(16);
+    private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    private static final VectorShuffle<Float> SWAP_4 = swap(4);
+    private static final VectorShuffle<Float> SWAP_2 = swap(2);
+    private static final VectorShuffle<Float> SWAP_1 = swap(1);
     // exp: e^x = 2^n · e^r with n = round(x / ln 2) and |r| ≤ ln 2 / 2 (Cephes' expf).
     private static final float LOG2E = 1.44269504088896341f;
     /** ln 2 split in two, so that n · LN2_HI is exact for the n in range. */
@@ -35,26 +42,47 @@ final class VectorMath {
     /** Bounds of x for which 2^n is a normal float. */
     private static final float EXP_LOW = -87.3f;
     private static final float EXP_HIGH = 88.0f;
+    /** The polynomial p of r in e^r ≈ 1 + r + p·r², from its r^5 coefficient down to its constant. */
+    private static final float P5 = 1.9875691500e-4f;
+    private static final float P4 = 1.3981999507e-3f;
+    private static final float P3 = 8.3334519073e-3f;
+    private static final float P2 = 4.1665795894e-2f;
+    private static final float P1 = 1.6666665459e-1f;
+    private static final float P0 = 5.0000001201e-1f;
+    /** ROUNDING's bits less float's exponent bias: taken from a rounded float's bits, it leaves n + 127. */
+    private static final int EXP_BIAS = Float.floatToRawIntBits(ROUNDING) - 127;
     /** Elements whose exps {@link #logSumExp} adds in float before adding them to its double sum. */
     private static final int SUM_BLOCK = 1024;
 
     private VectorMath() {
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        VectorShuffle<Float>[] steps = new VectorShuffle[Integer.numberOfTrailingZeros(LENGTH)];
-        for (int k = 0, offset = LENGTH / 2; offset > 0; k++, offset /= 2) {
-            int step = offset;
-            steps[k] = VectorShuffle.fromOp(FLOATS, i -> i ^ step);
-        }
-        return steps;
+    private static VectorShuffle<Float> swap(int k) {
+        return k < LENGTH ? VectorShuffle.fromOp(FLOATS, i -> i ^ k) : null;
     }
 
-    /** The sum of v's lanes, added in a fixed tree: halves, then quarters, down to lane 0. */
+    /**
+     * The sum of v's lanes, added in a fixed tree: halves, then quarters, down to lane 0. The
+     * steps are written out, up to SVE's 64 lanes, because a loop over them made C2 box v.
+     */
     static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> half : HALVES) {
-            v = v.add(v.rearrange(half));
+        if (LENGTH > 32) {
+            v = v.add(v.rearrange(SWAP_32));
+        }
+        if (LENGTH > 16) {
+            v = v.add(v.rearrange(SWAP_16));
+        }
+        if (LENGTH > 8) {
+            v = v.add(v.rearrange(SWAP_8));
+        }
+        if (LENGTH > 4) {
+            v = v.add(v.rearrange(SWAP_4));
+        }
+        if (LENGTH > 2) {
+            v = v.add(v.rearrange(SWAP_2));
+        }
+        if (LENGTH > 1) {
+            v = v.add(v.rearrange(SWAP_1));
         }
         return v.lane(0);
     }
@@ -69,18 +97,33 @@ final class VectorMath {
         FloatVector rounded = x.fma(LOG2E, ROUNDING);
         FloatVector n = rounded.sub(ROUNDING);
         FloatVector r = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO)); // n · LN2_HI is exact
-        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(FLOATS, 5.0000001201e-1f));
+        FloatVector p = r.fma(P5, P4);
+        p = p.fma(r, FloatVector.broadcast(FLOATS, P3));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, P2));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, P1));
+        p = p.fma(r, FloatVector.broadcast(FLOATS, P0));
         FloatVector y = p.fma(r.mul(r), r).add(1f);
         // 2^n from the bits of the rounded float: its low mantissa bits hold n + 2^22.
         FloatVector scale = rounded.reinterpretAsInts()
-                .sub(Float.floatToRawIntBits(ROUNDING) - 127)
+                .sub(EXP_BIAS)
                 .lanewise(VectorOperators.LSHL, 23)
                 .reinterpretAsFloats();
         return y.mul(scale).blend(0f, v.lt(EXP_LOW));
+    }
+
+    /**
+     * {@link #exp(FloatVector)} of one float, the same bits as a lane of it, for the tails of
+     * loops: a second, masked vector call site for them made C2 stop inlining exp and box vectors.
+     */
+    static float exp(float v) {
+        float x = Math.min(Math.max(v, EXP_LOW), EXP_HIGH);
+        float rounded = Math.fma(x, LOG2E, ROUNDING);
+        float n = rounded - ROUNDING;
+        float r = x - n * LN2_HI - n * LN2_LO;
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, P5, P4), r, P3), r, P2), r, P1), r, P0);
+        float y = Math.fma(p, r * r, r) + 1f;
+        float scale = Float.intBitsToFloat(Float.floatToRawIntBits(rounded) - EXP_BIAS << 23);
+        return v < EXP_LOW ? 0f : y * scale;
     }
 
     /** {@code a[ao…ao+n) · b[bo…bo+n)}, in four chains. */
@@ -186,13 +229,12 @@ final class VectorMath {
             e.intoArray(a, ao + i);
             acc = acc.add(e);
         }
-        if (i < n) {
-            VectorMask<Float> m = FLOATS.indexInRange(i, n);
-            FloatVector e = exp(FloatVector.fromArray(FLOATS, a, ao + i, m).sub(max));
-            e.intoArray(a, ao + i, m);
-            acc = acc.add(e, m);
+        float sum = sumLanes(acc);
+        for (; i < n; i++) {
+            a[ao + i] = exp(a[ao + i] - max);
+            sum += a[ao + i];
         }
-        return sumLanes(acc);
+        return sum;
     }
 
     /**
@@ -213,11 +255,11 @@ final class VectorMath {
             for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
                 acc = acc.add(exp(FloatVector.fromArray(FLOATS, a, from + i).sub(max)));
             }
-            if (i < n) {
-                VectorMask<Float> m = FLOATS.indexInRange(i, n);
-                acc = acc.add(exp(FloatVector.fromArray(FLOATS, a, from + i, m).sub(max)), m);
+            float block = sumLanes(acc);
+            for (; i < n; i++) {
+                block += exp(a[from + i] - max);
             }
-            sum += sumLanes(acc);
+            sum += block;
         }
         return max + Math.log(sum);
     }
@@ -232,9 +274,9 @@ final class VectorMath {
         for (int bound = FLOATS.loopBound(n); i < bound; i += LENGTH) {
             gelu(FloatVector.fromArray(FLOATS, a, ao + i)).intoArray(a, ao + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = FLOATS.indexInRange(i, n);
-            gelu(FloatVector.fromArray(FLOATS, a, ao + i, m)).intoArray(a, ao + i, m);
+        for (; i < n; i++) {
+            float v = a[ao + i];
+            a[ao + i] = v / (exp(Math.fma(v * v, GELU_CUBE, GELU_C) * v * -2f) + 1f);
         }
     }
 

@@ -40,6 +40,44 @@ class VectorMathTest {
     }
 
     @Test
+    void scalarExpIsTheSameBitsAsTheVectorsLanes() {
+        // Loops take their tails one float at a time: a tail must round as the lanes before it.
+        float[] in = new float[LENGTH];
+        float[] out = new float[LENGTH];
+        for (float x = -100f; x <= 100f; x += 0.0137f * LENGTH) {
+            for (int i = 0; i < LENGTH; i++) {
+                in[i] = x + i * 0.0137f;
+            }
+            in[0] = x < 0 ? Float.NEGATIVE_INFINITY : Float.NaN;
+            VectorMath.exp(FloatVector.fromArray(FLOATS, in, 0)).intoArray(out, 0);
+            for (int i = 0; i < LENGTH; i++) {
+                assertEquals(Float.floatToIntBits(out[i]), Float.floatToIntBits(VectorMath.exp(in[i])),
+                        "exp(" + in[i] + ")");
+            }
+        }
+    }
+
+    @Test
+    void expShiftedWritesEachExpAndReturnsTheirSumWithATail() {
+        int n = 2 * LENGTH + 5;
+        float[] a = new float[n + 2];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) Math.sin(i) * 4;
+        }
+        float[] before = a.clone();
+        float sum = VectorMath.expShifted(a, 1, n, 4f);
+        double expected = 0;
+        for (int i = 1; i <= n; i++) {
+            double e = Math.exp(before[i] - 4f); // the shift rounds in float first
+            expected += e;
+            assertEquals(e, a[i], 2 * Math.ulp((float) e), "exp at " + i);
+        }
+        assertEquals(expected, sum, 1e-6 * expected);
+        assertEquals(before[0], a[0]);
+        assertEquals(before[n + 1], a[n + 1]);
+    }
+
+    @Test
     void geluNewMatchesTheTanhFormulaWithATailShorterThanAVector() {
         int n = 3 * LENGTH + 3;
         float[] a = new float[n];
